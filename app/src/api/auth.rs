@@ -1,0 +1,46 @@
+use leptos::prelude::*;
+
+use crate::{AppError, types::UserView};
+
+/// Signs in and stores the session cookie.
+#[server(prefix = "/rpc", endpoint = "login")]
+pub async fn login(username: String, password: String) -> Result<UserView, AppError> {
+    let session = super::context::backend()?
+        .login(&username, &password)
+        .await?;
+    super::context::remember(&session.token, session.max_age_secs);
+    Ok(session.user)
+}
+
+/// Creates an account, signs in and stores the session cookie.
+#[server(prefix = "/rpc", endpoint = "register")]
+pub async fn register(username: String, password: String) -> Result<UserView, AppError> {
+    let session = super::context::backend()?
+        .register(&username, &password)
+        .await?;
+    super::context::remember(&session.token, session.max_age_secs);
+    Ok(session.user)
+}
+
+/// Ends the session and removes the cookie.
+#[server(prefix = "/rpc", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    if let Some(token) = super::context::request_token() {
+        super::context::backend()?.logout(&token).await?;
+    }
+    super::context::set_session_cookie(Some(crate::session::clear_cookie()));
+    Ok(())
+}
+
+/// The signed-in user, or `None` for a visitor.
+#[server(prefix = "/rpc", endpoint = "me")]
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    let Some(token) = super::context::request_token() else {
+        return Ok(None);
+    };
+    match super::context::backend()?.user_for_token(&token).await {
+        Ok(user) => Ok(Some(user)),
+        Err(AppError::Unauthorized) => Ok(None),
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,31 @@
+//! Request context helpers for server functions.
+
+use leptos::prelude::*;
+
+use crate::{
+    AppError,
+    backend::SharedBackend,
+    session::{self, token_from_headers},
+};
+
+/// The service layer the server provided.
+pub fn backend() -> Result<SharedBackend, AppError> {
+    use_context::<SharedBackend>().ok_or(AppError::Internal)
+}
+
+/// The session token sent with the current request, if any.
+pub fn request_token() -> Option<String> {
+    use_context::<http::request::Parts>().and_then(|parts| token_from_headers(&parts.headers))
+}
+
+/// Adds a `Set-Cookie` header to the current response.
+pub fn set_session_cookie(value: Option<http::HeaderValue>) {
+    if let (Some(value), Some(response)) = (value, use_context::<leptos_axum::ResponseOptions>()) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+/// Stores a new session in the browser.
+pub fn remember(token: &str, max_age_secs: i64) {
+    set_session_cookie(session::set_cookie(token, max_age_secs));
+}

@@ -1,0 +1,218 @@
+//! Accounts: registration, login, sessions and the credit balance.
+
+pub mod credits;
+mod validate;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::{
+    Error, Result,
+    auth::{password, tokens},
+    db::{self, Db},
+};
+
+/// A user as the service layer sees it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub is_admin: bool,
+    pub credits: i64,
+}
+
+impl From<User> for app::types::UserView {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id,
+            username: user.username,
+            is_admin: user.is_admin,
+            credits: user.credits,
+        }
+    }
+}
+
+/// A user with a freshly issued token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub user: User,
+    pub ttl: Duration,
+}
+
+/// Credentials of the account created on first start.
+pub struct BootstrapAdmin {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    db: Db,
+    signup_credits: i64,
+    token_ttl: Duration,
+}
+
+impl Accounts {
+    pub fn new(db: Db, signup_credits: i64, token_ttl: Duration) -> Self {
+        Self {
+            db,
+            signup_credits,
+            token_ttl,
+        }
+    }
+
+    /// Creates a regular account with the sign-up credits and opens a session for it.
+    #[tracing::instrument(skip_all, fields(username = %username), err(Display))]
+    pub async fn register(&self, username: &str, password: &str) -> Result<Session> {
+        let user = self
+            .create_user(username, password, false, self.signup_credits)
+            .await?;
+        self.open_session(user).await
+    }
+
+    /// Checks a username and password and opens a session.
+    #[tracing::instrument(skip_all, fields(username = %username), err(Display))]
+    pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ?")
+                .bind(username.trim())
+                .fetch_optional(&self.db)
+                .await?;
+        let Some((id, hash)) = row else {
+            // Spend the same time as a real check so that response times don't reveal usernames.
+            password::verify(
+                password.to_owned(),
+                password::dummy_hash().await?.to_owned(),
+            )
+            .await?;
+            return Err(Error::BadCredentials);
+        };
+        if !password::verify(password.to_owned(), hash).await? {
+            return Err(Error::BadCredentials);
+        }
+        let user = self.user_by_id(id).await?;
+        self.open_session(user).await
+    }
+
+    /// The user a token belongs to; `SessionExpired` for an expired one.
+    pub async fn user_for_token(&self, token: &str) -> Result<User> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT user_id, expires_at FROM api_tokens WHERE token_hash = ?")
+                .bind(tokens::digest(token))
+                .fetch_optional(&self.db)
+                .await?;
+        let (user_id, expires_at) = row.ok_or(Error::Unauthorized)?;
+        if expires_at <= db::now_secs() {
+            return Err(Error::SessionExpired);
+        }
+        self.user_by_id(user_id).await
+    }
+
+    /// Revokes a token; unknown tokens are ignored.
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM api_tokens WHERE token_hash = ?")
+            .bind(tokens::digest(token))
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Creates an account with `credits` recorded in the ledger.
+    #[tracing::instrument(skip_all, fields(username = %username, is_admin), err(Display))]
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password: &str,
+        is_admin: bool,
+        credits: i64,
+    ) -> Result<User> {
+        let username = validate::username(username)?;
+        validate::password(password)?;
+        if credits < 0 {
+            return Err(Error::Invalid("starting credits cannot be negative".into()));
+        }
+        let hash = password::hash(password.to_owned()).await?;
+        let mut tx = db::begin_write(&self.db).await?;
+        let inserted: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
+            "INSERT INTO users (username, password_hash, is_admin) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(&username)
+        .bind(&hash)
+        .bind(is_admin)
+        .fetch_one(&mut *tx)
+        .await;
+        let (id,) = inserted.map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                Error::Conflict(format!("the username '{username}' is already taken"))
+            }
+            _ => Error::Database(e),
+        })?;
+        if credits > 0 {
+            credits::apply(&mut tx, id, credits, "signup").await?;
+        }
+        tx.commit().await?;
+        self.user_by_id(id).await
+    }
+
+    /// Adds `amount` (possibly negative) to a user's balance, never going below zero, and
+    /// returns the user with the new balance.
+    #[tracing::instrument(skip_all, fields(username = %username, amount), err(Display))]
+    pub async fn grant_credits(&self, username: &str, amount: i64, reason: &str) -> Result<User> {
+        let mut tx = db::begin_write(&self.db).await?;
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT id, credits FROM users WHERE username = ?")
+                .bind(username.trim())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (id, balance) = row.ok_or(Error::NotFound("user"))?;
+        let delta = amount.max(-balance);
+        if delta != 0 {
+            credits::apply(&mut tx, id, delta, reason).await?;
+        }
+        tx.commit().await?;
+        self.user_by_id(id).await
+    }
+
+    /// Creates the `admin` account with a random password when no administrator exists yet.
+    pub async fn ensure_admin(&self) -> Result<Option<BootstrapAdmin>> {
+        let (admins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE is_admin = 1")
+            .fetch_one(&self.db)
+            .await?;
+        if admins > 0 {
+            return Ok(None);
+        }
+        let password = tokens::random_password();
+        let user = self.create_user("admin", &password, true, 100).await?;
+        Ok(Some(BootstrapAdmin {
+            username: user.username,
+            password,
+        }))
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<User> {
+        sqlx::query_as("SELECT id, username, is_admin, credits FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await?
+            .ok_or(Error::NotFound("user"))
+    }
+
+    async fn open_session(&self, user: User) -> Result<Session> {
+        let token = tokens::random_token();
+        let expires_at = db::now_secs().saturating_add(self.token_ttl.as_secs() as i64);
+        sqlx::query("INSERT INTO api_tokens (user_id, token_hash, expires_at) VALUES (?, ?, ?)")
+            .bind(user.id)
+            .bind(tokens::digest(&token))
+            .bind(expires_at)
+            .execute(&self.db)
+            .await?;
+        Ok(Session {
+            token,
+            user,
+            ttl: self.token_ttl,
+        })
+    }
+}

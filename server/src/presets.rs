@@ -1,0 +1,183 @@
+//! Preset prompts that the admin curates and users pick from.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Error, Result,
+    db::{self, Db},
+};
+
+const MAX_TITLE: usize = 100;
+const MAX_CONTENT: usize = 4_000;
+const MAX_CATEGORY: usize = 50;
+
+/// A preset as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct Preset {
+    pub id: i64,
+    pub title: String,
+    pub content: String,
+    pub category: String,
+    pub sort_order: i64,
+    pub is_active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Fields of a new preset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewPreset {
+    pub title: String,
+    pub content: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub sort_order: Option<i64>,
+    #[serde(default)]
+    pub is_active: Option<bool>,
+}
+
+/// Fields to change on a preset; absent ones stay as they are.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PresetChanges {
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub category: Option<String>,
+    pub sort_order: Option<i64>,
+    pub is_active: Option<bool>,
+}
+
+const SELECT_ALL: &str = "SELECT id, title, content, category, sort_order, is_active, \
+     created_at, updated_at FROM preset_prompts ORDER BY sort_order, id";
+const SELECT_ACTIVE: &str = "SELECT id, title, content, category, sort_order, is_active, \
+     created_at, updated_at FROM preset_prompts WHERE is_active = 1 ORDER BY sort_order, id";
+const SELECT_ONE: &str = "SELECT id, title, content, category, sort_order, is_active, \
+     created_at, updated_at FROM preset_prompts WHERE id = ?";
+
+#[derive(Clone)]
+pub struct Presets {
+    db: Db,
+}
+
+impl Presets {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Active presets in display order, for users.
+    pub async fn active(&self) -> Result<Vec<Preset>> {
+        Ok(sqlx::query_as(SELECT_ACTIVE).fetch_all(&self.db).await?)
+    }
+
+    /// Every preset in display order, for the admin.
+    pub async fn all(&self) -> Result<Vec<Preset>> {
+        Ok(sqlx::query_as(SELECT_ALL).fetch_all(&self.db).await?)
+    }
+
+    pub async fn get(&self, id: i64) -> Result<Preset> {
+        sqlx::query_as(SELECT_ONE)
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await?
+            .ok_or(Error::NotFound("preset"))
+    }
+
+    #[tracing::instrument(skip_all, err(Display))]
+    pub async fn create(&self, new: NewPreset) -> Result<Preset> {
+        let title = text("title", &new.title, MAX_TITLE)?;
+        let content = text("content", &new.content, MAX_CONTENT)?;
+        let category = match new.category {
+            Some(c) => text("category", &c, MAX_CATEGORY)?,
+            None => "general".to_owned(),
+        };
+        let mut tx = db::begin_write(&self.db).await?;
+        let sort_order = match new.sort_order {
+            Some(order) => order,
+            None => {
+                let (max,): (i64,) =
+                    sqlx::query_as("SELECT COALESCE(MAX(sort_order), 0) FROM preset_prompts")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                max + 10
+            }
+        };
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO preset_prompts (title, content, category, sort_order, is_active) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(title)
+        .bind(content)
+        .bind(category)
+        .bind(sort_order)
+        .bind(new.is_active.unwrap_or(true))
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.get(id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(preset_id = id), err(Display))]
+    pub async fn update(&self, id: i64, changes: PresetChanges) -> Result<Preset> {
+        let title = changes
+            .title
+            .map(|t| text("title", &t, MAX_TITLE))
+            .transpose()?;
+        let content = changes
+            .content
+            .map(|c| text("content", &c, MAX_CONTENT))
+            .transpose()?;
+        let category = changes
+            .category
+            .map(|c| text("category", &c, MAX_CATEGORY))
+            .transpose()?;
+        let updated = sqlx::query(
+            "UPDATE preset_prompts SET \
+               title = COALESCE(?, title), content = COALESCE(?, content), \
+               category = COALESCE(?, category), sort_order = COALESCE(?, sort_order), \
+               is_active = COALESCE(?, is_active), \
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE id = ?",
+        )
+        .bind(title)
+        .bind(content)
+        .bind(category)
+        .bind(changes.sort_order)
+        .bind(changes.is_active)
+        .bind(id)
+        .execute(&self.db)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(Error::NotFound("preset"));
+        }
+        self.get(id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(preset_id = id), err(Display))]
+    pub async fn delete(&self, id: i64) -> Result<()> {
+        let deleted = sqlx::query("DELETE FROM preset_prompts WHERE id = ?")
+            .bind(id)
+            .execute(&self.db)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(Error::NotFound("preset"));
+        }
+        Ok(())
+    }
+}
+
+/// A trimmed, non-empty text of at most `max` characters.
+fn text(field: &str, value: &str, max: usize) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Error::Invalid(format!("{field} must not be empty")));
+    }
+    if value.chars().count() > max {
+        return Err(Error::Invalid(format!(
+            "{field} is longer than {max} characters"
+        )));
+    }
+    Ok(value.to_owned())
+}

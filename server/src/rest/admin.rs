@@ -1,0 +1,74 @@
+//! `/api/admin/*`: settings and presets, for administrators only.
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiJson, ApiPath, data, message};
+use crate::{
+    Error, Result,
+    auth::AdminUser,
+    presets::{NewPreset, PresetChanges},
+    state::AppState,
+};
+
+#[derive(Deserialize)]
+pub struct ConcurrencyBody {
+    concurrency: Option<Value>,
+}
+
+pub async fn get_concurrency(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+) -> Result<impl IntoResponse> {
+    let concurrency = state.settings.concurrency().await?;
+    Ok(data(json!({ "concurrency": concurrency })))
+}
+
+pub async fn set_concurrency(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiJson(body): ApiJson<ConcurrencyBody>,
+) -> Result<impl IntoResponse> {
+    let value = body
+        .concurrency
+        .ok_or_else(|| Error::BadRequest("the field 'concurrency' is required".into()))?;
+    let concurrency = state.settings.set_concurrency(&value).await?;
+    Ok(Json(
+        json!({ "success": true, "data": { "concurrency": concurrency } }),
+    ))
+}
+
+pub async fn list_presets(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+) -> Result<impl IntoResponse> {
+    Ok(data(state.presets.all().await?))
+}
+
+pub async fn create_preset(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiJson(body): ApiJson<NewPreset>,
+) -> Result<impl IntoResponse> {
+    let preset = state.presets.create(body).await?;
+    Ok((StatusCode::CREATED, data(preset)))
+}
+
+pub async fn update_preset(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<PresetChanges>,
+) -> Result<impl IntoResponse> {
+    Ok(data(state.presets.update(id, body).await?))
+}
+
+pub async fn delete_preset(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<impl IntoResponse> {
+    state.presets.delete(id).await?;
+    Ok(message("preset deleted"))
+}

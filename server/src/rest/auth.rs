@@ -1,0 +1,71 @@
+//! `/api/auth/*`: register, log in, log out, who am I.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{AppendHeaders, IntoResponse},
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ApiJson, data, message};
+use crate::{Result, accounts::Session, auth::CurrentUser, state::AppState};
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// The token for scripts in the body, the same token as an HttpOnly cookie for browsers.
+fn session_response(status: StatusCode, session: Session) -> impl IntoResponse {
+    let cookie = app::session::set_cookie(&session.token, session.ttl.as_secs() as i64);
+    let body = Json(json!({
+        "success": true,
+        "token": session.token,
+        "expiresIn": session.ttl.as_secs(),
+        "user": session.user,
+    }));
+    (
+        status,
+        AppendHeaders(cookie.map(|c| (header::SET_COOKIE, c))),
+        body,
+    )
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Credentials>,
+) -> Result<impl IntoResponse> {
+    let session = state
+        .accounts
+        .register(&body.username, &body.password)
+        .await?;
+    Ok(session_response(StatusCode::CREATED, session))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Credentials>,
+) -> Result<impl IntoResponse> {
+    let session = state.accounts.login(&body.username, &body.password).await?;
+    Ok(session_response(StatusCode::OK, session))
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse> {
+    if let Some(token) = app::session::token_from_headers(&headers) {
+        state.accounts.logout(&token).await?;
+    }
+    Ok((
+        [(header::SET_COOKIE, app::session::clear_cookie())],
+        message("signed out"),
+    ))
+}
+
+pub async fn me(CurrentUser(user): CurrentUser) -> impl IntoResponse {
+    data(user)
+}

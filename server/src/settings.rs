@@ -1,0 +1,113 @@
+//! Runtime settings kept in `system_config`, changed by the admin without a restart.
+
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::{Error, Result, db::Db};
+
+pub const CONCURRENCY_KEY: &str = "batch_concurrency";
+pub const DEFAULT_CONCURRENCY: u32 = 3;
+pub const CONCURRENCY_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
+
+#[derive(Clone)]
+pub struct Settings {
+    db: Db,
+    concurrency: watch::Sender<u32>,
+}
+
+impl Settings {
+    /// Loads the settings; the stored concurrency is what the queue starts with.
+    pub async fn load(db: Db) -> Result<Self> {
+        let settings = Self {
+            db,
+            concurrency: watch::Sender::new(DEFAULT_CONCURRENCY),
+        };
+        let stored = settings.stored_concurrency().await?;
+        settings.concurrency.send_replace(stored);
+        Ok(settings)
+    }
+
+    /// The global concurrency limit as stored now.
+    pub async fn concurrency(&self) -> Result<u32> {
+        let value = self.stored_concurrency().await?;
+        self.concurrency.send_if_modified(|current| {
+            let changed = *current != value;
+            *current = value;
+            changed
+        });
+        Ok(value)
+    }
+
+    /// Follows changes of the concurrency limit made through this process.
+    pub fn watch_concurrency(&self) -> watch::Receiver<u32> {
+        self.concurrency.subscribe()
+    }
+
+    /// Sets the global concurrency limit from a JSON value, which must be a whole number 1–10.
+    #[tracing::instrument(skip_all, err(Display))]
+    pub async fn set_concurrency(&self, value: &Value) -> Result<u32> {
+        let limit = parse_concurrency(value)?;
+        sqlx::query(
+            "INSERT INTO system_config (config_key, config_value, description) VALUES (?, ?, '') \
+             ON CONFLICT (config_key) DO UPDATE SET config_value = excluded.config_value, \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(CONCURRENCY_KEY)
+        .bind(limit.to_string())
+        .execute(&self.db)
+        .await?;
+        self.concurrency.send_replace(limit);
+        tracing::info!(concurrency = limit, "global concurrency changed");
+        Ok(limit)
+    }
+
+    async fn stored_concurrency(&self) -> Result<u32> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT config_value FROM system_config WHERE config_key = ?")
+                .bind(CONCURRENCY_KEY)
+                .fetch_optional(&self.db)
+                .await?;
+        Ok(row
+            .and_then(|(v,)| v.trim().parse::<u32>().ok())
+            .filter(|v| CONCURRENCY_RANGE.contains(v))
+            .unwrap_or(DEFAULT_CONCURRENCY))
+    }
+}
+
+fn parse_concurrency(value: &Value) -> Result<u32> {
+    let message = || {
+        Error::BadRequest(format!(
+            "concurrency must be a whole number from {} to {}",
+            CONCURRENCY_RANGE.start(),
+            CONCURRENCY_RANGE.end()
+        ))
+    };
+    let number = value.as_u64().ok_or_else(message)?;
+    u32::try_from(number)
+        .ok()
+        .filter(|n| CONCURRENCY_RANGE.contains(n))
+        .ok_or_else(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn accepts_only_whole_numbers_in_range() {
+        for ok in [1, 3, 10] {
+            assert_eq!(parse_concurrency(&json!(ok)).ok(), Some(ok));
+        }
+        for bad in [
+            json!(0),
+            json!(11),
+            json!(-1),
+            json!(2.5),
+            json!("5"),
+            json!(null),
+        ] {
+            assert!(parse_concurrency(&bad).is_err(), "{bad} was accepted");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Building the application from its configuration and serving it until shutdown.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::State,
+    http::{Request, StatusCode},
+    response::IntoResponse,
+    routing::get,
+};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::{
+    Result,
+    accounts::Accounts,
+    config::Config,
+    db::{self, Db},
+    presets::Presets,
+    rest,
+    settings::Settings,
+    state::AppState,
+};
+
+/// A bound, ready-to-serve server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Opens the database, migrates it, creates the first admin if needed and binds the socket.
+    pub async fn build(config: &Config) -> Result<Self> {
+        let db = open_database(config).await?;
+        let state = build_state(config, db).await?;
+        if let Some(admin) = state.accounts.ensure_admin().await? {
+            announce_admin(&admin);
+        }
+        let listener = TcpListener::bind(config.addr).await.map_err(|e| {
+            crate::Error::Internal(format!("cannot listen on {}: {e}", config.addr))
+        })?;
+        Ok(Self {
+            listener,
+            router: router(state),
+        })
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    /// Serves requests until SIGINT or SIGTERM.
+    pub async fn run_until_stopped(self) -> Result<()> {
+        if let Some(addr) = self.local_addr() {
+            tracing::info!("listening on http://{addr}");
+        }
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| crate::Error::Internal(format!("server error: {e}")))
+    }
+}
+
+/// Creates the data directory, connects and migrates.
+pub async fn open_database(config: &Config) -> Result<Db> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        crate::Error::Internal(format!(
+            "cannot create the data directory {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
+    let db = db::connect(&config.database_url()).await?;
+    db::migrate(&db).await?;
+    Ok(db)
+}
+
+/// The services over one database.
+pub async fn build_state(config: &Config, db: Db) -> Result<AppState> {
+    let site_root = config.site_dir.to_string_lossy().into_owned();
+    let leptos_options = LeptosOptions::builder()
+        .output_name("imgbatch")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build();
+    Ok(AppState {
+        accounts: Accounts::new(db.clone(), config.signup_credits, config.token_ttl()),
+        presets: Presets::new(db.clone()),
+        settings: Settings::load(db.clone()).await?,
+        db,
+        leptos_options,
+    })
+}
+
+/// The whole HTTP surface: REST under `/api`, the UI and its server functions, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let shared: app::backend::SharedBackend = Arc::new(state.clone());
+    let context = move || provide_context(shared.clone());
+    let options = state.leptos_options.clone();
+
+    Router::new()
+        .nest("/api", rest::router())
+        .route("/healthz", get(health))
+        .leptos_routes_with_context(&state, routes, context, move || app::shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                let request_id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id,
+                    user_id = tracing::field::Empty,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn health(State(db): State<Db>) -> impl IntoResponse {
+    let timeout = Duration::from_secs(2);
+    match tokio::time::timeout(timeout, sqlx::query("SELECT 1").execute(&db)).await {
+        Ok(Ok(_)) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "health check: database error");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "database unavailable" })),
+            )
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "database timed out" })),
+        ),
+    }
+}
+
+/// The first admin's password is shown once, on the terminal only, never in the log.
+fn announce_admin(admin: &crate::accounts::BootstrapAdmin) {
+    use std::io::Write;
+    tracing::info!(username = %admin.username, "created the first administrator account");
+    let banner = format!(
+        "\n  imgbatch: first start, an administrator account was created\n    username: {}\n    password: {}\n  Keep the password; it is not shown again.\n\n",
+        admin.username, admin.password
+    );
+    let _ = std::io::stderr().write_all(banner.as_bytes());
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
