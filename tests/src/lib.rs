@@ -1,1 +1,234 @@
-//! Helpers for the end-to-end tests: start the real server, talk to it over HTTP.
+//! Helpers for the end-to-end tests: start the real `imgbatch` binary on a random port against a
+//! fresh data directory, and talk to it over HTTP.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use reqwest::{Client, Method, RequestBuilder, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+    sync::mpsc,
+};
+
+/// The server binary under test: `IMGBATCH_BIN`, else the release build of this workspace.
+pub fn server_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("IMGBATCH_BIN") {
+        return PathBuf::from(path);
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/imgbatch");
+    assert!(
+        path.exists(),
+        "{} is missing: build it first with `cargo leptos build --release` (or `make test`)",
+        path.display()
+    );
+    path
+}
+
+/// A running server process with its own data directory.
+pub struct TestServer {
+    child: Child,
+    pub base_url: String,
+    pub data_dir: TempDir,
+    /// The first administrator's password, read from the server's first-start banner.
+    pub admin_password: String,
+    pub client: Client,
+}
+
+impl TestServer {
+    /// Starts a server with default settings.
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts a server with extra environment variables.
+    pub async fn start_with(env: &[(&str, &str)]) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(data_dir, env).await
+    }
+
+    /// Starts a server over an existing data directory (e.g. after a restart).
+    pub async fn start_in(data_dir: TempDir, env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(server_binary());
+        command
+            .arg("serve")
+            .env("IMGBATCH_ADDR", "127.0.0.1:0")
+            .env("IMGBATCH_DATA_DIR", data_dir.path())
+            .env("RUST_LOG", "info")
+            .env_remove("IMGBATCH_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("start the server binary");
+        let lines = forward_output(&mut child);
+        let (base_url, admin_password) = wait_until_listening(lines).await;
+        Self {
+            child,
+            base_url,
+            data_dir,
+            admin_password,
+            client: Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("http client"),
+        }
+    }
+
+    /// Path of the SQLite database file.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.path().join("imgbatch.db")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A request to `path`, authenticated with `token` when given.
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    /// Sends a request and returns its status and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut builder = self.request(method, path, token);
+        if let Some(body) = body {
+            builder = builder.json(&body);
+        }
+        json_response(builder).await
+    }
+
+    /// Registers `username` and returns the token.
+    pub async fn register(&self, username: &str, password: &str) -> String {
+        let body = json!({ "username": username, "password": password });
+        let (status, body) = self
+            .call(Method::POST, "/api/auth/register", None, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register {username}: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Logs in and returns the token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let body = json!({ "username": username, "password": password });
+        let (status, body) = self
+            .call(Method::POST, "/api/auth/login", None, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A token of the first administrator.
+    pub async fn admin_token(&self) -> String {
+        let password = self.admin_password.clone();
+        self.login("admin", &password).await
+    }
+
+    /// Runs the binary's CLI against this server's data directory.
+    pub async fn cli(&self, args: &[&str]) -> std::process::Output {
+        run_cli(self.data_dir.path(), args).await
+    }
+
+    /// Opens the server's database directly, to check invariants the API does not show.
+    pub async fn database(&self) -> sqlx::SqlitePool {
+        let url = format!("sqlite://{}", self.database_path().display());
+        sqlx::SqlitePool::connect(&url)
+            .await
+            .expect("open database")
+    }
+
+    /// Kills the process at once (SIGKILL) and hands back the data directory.
+    pub async fn kill(mut self) -> TempDir {
+        let _ = self.child.kill().await;
+        self.data_dir
+    }
+}
+
+/// Runs `imgbatch ARGS` with `data_dir` and waits for it.
+pub async fn run_cli(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(server_binary())
+        .args(args)
+        .env("IMGBATCH_DATA_DIR", data_dir)
+        .env_remove("IMGBATCH_DATABASE_URL")
+        .output()
+        .await
+        .expect("run the CLI")
+}
+
+/// Sends a request and returns its status and JSON body (`Null` when the body is not JSON).
+pub async fn json_response(builder: RequestBuilder) -> (StatusCode, Value) {
+    let response = builder.send().await.expect("request sent");
+    let status = response.status();
+    let text = response.text().await.expect("response body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Asserts the API's error shape and returns the message.
+pub fn error_message(body: &Value) -> &str {
+    assert_eq!(body["success"], json!(false), "not an error body: {body}");
+    let message = body["error"].as_str().expect("error message");
+    assert!(!message.is_empty(), "empty error message");
+    message
+}
+
+/// Copies the child's stdout and stderr lines into a channel (and to this test's output).
+fn forward_output(child: &mut Child) -> mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    if let Some(stdout) = child.stdout.take() {
+        spawn_reader(BufReader::new(stdout), tx.clone());
+    }
+    if let Some(stderr) = child.stderr.take() {
+        spawn_reader(BufReader::new(stderr), tx);
+    }
+    rx
+}
+
+fn spawn_reader<R>(reader: BufReader<R>, tx: mpsc::UnboundedSender<String>)
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut lines = reader.lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            eprintln!("[server] {line}");
+            let _ = tx.send(line);
+        }
+    });
+}
+
+async fn wait_until_listening(mut lines: mpsc::UnboundedReceiver<String>) -> (String, String) {
+    let mut admin_password = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let line = tokio::time::timeout_at(deadline, lines.recv())
+            .await
+            .expect("the server did not start within 30 s")
+            .expect("the server exited before listening");
+        if let Some(password) = line.trim().strip_prefix("password: ") {
+            admin_password = password.trim().to_owned();
+        }
+        if let Some(index) = line.find("listening on http://") {
+            let url = line[index + "listening on ".len()..].trim().to_owned();
+            // Keep draining so the server never blocks on a full pipe.
+            tokio::spawn(async move { while lines.recv().await.is_some() {} });
+            return (url, admin_password);
+        }
+    }
+}

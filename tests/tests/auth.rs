@@ -1,0 +1,218 @@
+//! Accounts over the REST API: register, log in, sessions, tokens and their failures.
+
+use integration_tests::{TestServer, error_message, json_response};
+use reqwest::{Method, StatusCode, header};
+use serde_json::json;
+
+#[tokio::test]
+async fn register_gives_a_token_and_the_signup_credits() {
+    let server = TestServer::start().await;
+    let body = json!({ "username": "alice", "password": "correct horse" });
+    let (status, body) = server
+        .call(Method::POST, "/api/auth/register", None, Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["success"], json!(true));
+    assert!(body["token"].as_str().is_some_and(|t| t.len() > 30));
+    assert_eq!(body["user"]["username"], json!("alice"));
+    assert_eq!(body["user"]["isAdmin"], json!(false));
+    assert_eq!(body["user"]["credits"], json!(20));
+
+    let token = body["token"].as_str().unwrap_or_default();
+    let (status, me) = server
+        .call(Method::GET, "/api/auth/me", Some(token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        me,
+        json!({"success": true, "data": {
+            "id": body["user"]["id"], "username": "alice", "isAdmin": false, "credits": 20
+        }})
+    );
+}
+
+#[tokio::test]
+async fn signup_credits_come_from_configuration_and_the_ledger() {
+    let server = TestServer::start_with(&[("IMGBATCH_SIGNUP_CREDITS", "7")]).await;
+    let token = server.register("bob", "password123").await;
+    let (_, me) = server
+        .call(Method::GET, "/api/auth/me", Some(&token), None)
+        .await;
+    assert_eq!(me["data"]["credits"], json!(7));
+
+    let db = server.database().await;
+    let (balance, ledger): (i64, i64) = sqlx::query_as(
+        "SELECT credits, (SELECT SUM(delta) FROM credit_ledger WHERE user_id = users.id) \
+         FROM users WHERE username = 'bob'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("balance and ledger");
+    assert_eq!((balance, ledger), (7, 7));
+}
+
+#[tokio::test]
+async fn registration_rejects_bad_and_duplicate_usernames() {
+    let server = TestServer::start().await;
+    server.register("carol", "password123").await;
+
+    let cases = [
+        (
+            json!({"username": "Carol", "password": "password123"}),
+            StatusCode::CONFLICT,
+        ),
+        (
+            json!({"username": "x", "password": "password123"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"username": "no spaces", "password": "password123"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"username": "dave", "password": "short"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"username": "dave"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (body, expected) in cases {
+        let (status, answer) = server
+            .call(Method::POST, "/api/auth/register", None, Some(body.clone()))
+            .await;
+        assert_eq!(status, expected, "{body} -> {answer}");
+        error_message(&answer);
+    }
+    let db = server.database().await;
+    let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(users, 2, "only admin and carol exist");
+}
+
+#[tokio::test]
+async fn login_checks_the_password() {
+    let server = TestServer::start().await;
+    server.register("erin", "password123").await;
+
+    for (username, password) in [("erin", "wrong password"), ("nobody", "password123")] {
+        let body = json!({ "username": username, "password": password });
+        let (status, answer) = server
+            .call(Method::POST, "/api/auth/login", None, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(error_message(&answer), "wrong username or password");
+    }
+    let token = server.login("erin", "password123").await;
+    let (status, _) = server
+        .call(Method::GET, "/api/auth/me", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_token_are_401() {
+    let server = TestServer::start().await;
+    for token in [None, Some("ib_not-a-real-token")] {
+        let (status, body) = server.call(Method::GET, "/api/auth/me", token, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        error_message(&body);
+    }
+    let response = server
+        .client
+        .get(server.url("/api/auth/me"))
+        .header(header::AUTHORIZATION, "Basic YWxpY2U6c2VjcmV0")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn expired_tokens_are_rejected() {
+    let server = TestServer::start_with(&[("IMGBATCH_TOKEN_TTL", "1")]).await;
+    let token = server.register("frank", "password123").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let (status, body) = server
+        .call(Method::GET, "/api/auth/me", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(error_message(&body).contains("expired"), "{body}");
+}
+
+#[tokio::test]
+async fn the_login_cookie_is_httponly_and_authenticates_the_browser() {
+    let server = TestServer::start().await;
+    server.register("grace", "password123").await;
+    let response = server
+        .request(Method::POST, "/api/auth/login", None)
+        .json(&json!({"username": "grace", "password": "password123"}))
+        .send()
+        .await
+        .expect("login");
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .expect("Set-Cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap_or_default().to_owned();
+
+    let (status, me) = json_response(
+        server
+            .request(Method::GET, "/api/auth/me", None)
+            .header(header::COOKIE, pair.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["data"]["username"], json!("grace"));
+
+    let (status, _) = json_response(
+        server
+            .request(Method::POST, "/api/auth/logout", None)
+            .header(header::COOKIE, pair.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = json_response(
+        server
+            .request(Method::GET, "/api/auth/me", None)
+            .header(header::COOKIE, pair),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "logout revokes the session"
+    );
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_clear_errors() {
+    let server = TestServer::start().await;
+    let (status, body) = json_response(
+        server
+            .request(Method::POST, "/api/auth/login", None)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body("{\"username\": \"a\""),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    error_message(&body);
+
+    let (status, body) = json_response(
+        server
+            .request(Method::POST, "/api/auth/login", None)
+            .body("username=a&password=b"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_message(&body).contains("application/json"));
+}

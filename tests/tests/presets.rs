@@ -1,0 +1,166 @@
+//! Preset prompts: the public list and the admin's create, update and delete.
+
+use integration_tests::{TestServer, error_message};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn titles(body: &Value) -> Vec<String> {
+    body["data"]
+        .as_array()
+        .expect("data array")
+        .iter()
+        .map(|p| p["title"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn users_see_the_seeded_active_presets_in_order() {
+    let server = TestServer::start().await;
+    let token = server.register("alice", "password123").await;
+    let (status, body) = server
+        .call(Method::GET, "/api/batch/presets", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["success"], json!(true));
+    let presets = body["data"].as_array().expect("array");
+    assert_eq!(presets.len(), 3);
+    let first = &presets[0];
+    for field in ["id", "title", "content", "category"] {
+        assert!(!first[field].is_null(), "{field} missing in {first}");
+    }
+    let (status, _) = server
+        .call(Method::GET, "/api/batch/presets", None, None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn admin_manages_presets() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token().await;
+    let user = server.register("bob", "password123").await;
+
+    let new =
+        json!({"title": "Sketch", "content": "pencil sketch", "category": "style", "sortOrder": 1});
+    let (status, created) = server
+        .call(Method::POST, "/api/admin/presets", Some(&admin), Some(new))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["data"]["id"].as_i64().expect("id");
+    assert_eq!(created["data"]["isActive"], json!(true));
+
+    let (_, public) = server
+        .call(Method::GET, "/api/batch/presets", Some(&user), None)
+        .await;
+    assert_eq!(titles(&public)[0], "Sketch", "sortOrder 1 comes first");
+
+    let path = format!("/api/admin/presets/{id}");
+    let change = json!({"title": "Pencil sketch", "isActive": false});
+    let (status, updated) = server
+        .call(Method::PUT, &path, Some(&admin), Some(change))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["data"]["title"], json!("Pencil sketch"));
+    assert_eq!(updated["data"]["content"], json!("pencil sketch"));
+    assert_eq!(updated["data"]["isActive"], json!(false));
+
+    let (_, public) = server
+        .call(Method::GET, "/api/batch/presets", Some(&user), None)
+        .await;
+    assert!(
+        !titles(&public).contains(&"Pencil sketch".to_owned()),
+        "inactive presets are hidden"
+    );
+    let (_, all) = server
+        .call(Method::GET, "/api/admin/presets", Some(&admin), None)
+        .await;
+    assert_eq!(all["data"].as_array().map(Vec::len), Some(4));
+
+    let (status, _) = server.call(Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = server.call(Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    error_message(&body);
+}
+
+#[tokio::test]
+async fn preset_errors() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token().await;
+    let user = server.register("carol", "password123").await;
+    let valid = json!({"title": "t", "content": "c"});
+
+    let cases = [
+        (
+            Method::POST,
+            "/api/admin/presets",
+            None,
+            Some(valid.clone()),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            Method::POST,
+            "/api/admin/presets",
+            Some(&user),
+            Some(valid.clone()),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            Method::GET,
+            "/api/admin/presets",
+            Some(&user),
+            None,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            Method::POST,
+            "/api/admin/presets",
+            Some(&admin),
+            Some(json!({"title": " ", "content": "c"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Method::POST,
+            "/api/admin/presets",
+            Some(&admin),
+            Some(json!({"title": "t"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Method::PUT,
+            "/api/admin/presets/999999",
+            Some(&admin),
+            Some(json!({"title": "x"})),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::PUT,
+            "/api/admin/presets/abc",
+            Some(&admin),
+            Some(json!({"title": "x"})),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::DELETE,
+            "/api/admin/presets/999999",
+            Some(&admin),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    for (method, path, token, body, expected) in cases {
+        let (status, answer) = server
+            .call(method.clone(), path, token.map(String::as_str), body)
+            .await;
+        assert_eq!(status, expected, "{method} {path} -> {answer}");
+        error_message(&answer);
+    }
+    let (_, all) = server
+        .call(Method::GET, "/api/admin/presets", Some(&admin), None)
+        .await;
+    assert_eq!(
+        all["data"].as_array().map(Vec::len),
+        Some(3),
+        "nothing was created"
+    );
+}
