@@ -19,6 +19,14 @@ impl<T> Secret<T> {
     }
 }
 
+impl std::str::FromStr for Secret<String> {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
 impl<T> fmt::Debug for Secret<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
@@ -76,6 +84,86 @@ pub struct Config {
         global = true
     )]
     pub site_dir: PathBuf,
+
+    /// Optional TOML file with a `[[models]]` list (`id`, `name`, `provider`, `upstream_model`).
+    #[arg(long, env = "IMGBATCH_CONFIG", global = true)]
+    pub config_file: Option<PathBuf>,
+
+    /// Base URL of an OpenAI-compatible images API, e.g. `https://api.openai.com/v1`.
+    #[arg(long, env = "IMGBATCH_OPENAI_BASE_URL", global = true)]
+    pub openai_base_url: Option<String>,
+
+    /// The system API key for the OpenAI-compatible API.
+    #[arg(
+        long,
+        env = "IMGBATCH_OPENAI_API_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub openai_api_key: Option<Secret<String>>,
+
+    /// Model id offered for the OpenAI-compatible API.
+    #[arg(
+        long,
+        env = "IMGBATCH_OPENAI_MODEL",
+        default_value = "gpt-image-1",
+        global = true
+    )]
+    pub openai_model: String,
+
+    /// Output size requested from the OpenAI-compatible API.
+    #[arg(
+        long,
+        env = "IMGBATCH_OPENAI_SIZE",
+        default_value = "1024x1024",
+        global = true
+    )]
+    pub openai_size: String,
+
+    /// Base URL of a Stable Diffusion WebUI (AUTOMATIC1111 / Forge), e.g. `http://127.0.0.1:7860`.
+    #[arg(long, env = "IMGBATCH_SDWEBUI_BASE_URL", global = true)]
+    pub sdwebui_base_url: Option<String>,
+
+    /// How long the built-in demo provider works on one image, in milliseconds.
+    #[arg(
+        long,
+        env = "IMGBATCH_DEMO_DELAY_MS",
+        default_value_t = 1500,
+        global = true
+    )]
+    pub demo_delay_ms: u64,
+
+    /// Seconds before a provider call is given up (and retried).
+    #[arg(
+        long,
+        env = "IMGBATCH_PROVIDER_TIMEOUT",
+        default_value_t = 120,
+        global = true
+    )]
+    pub provider_timeout_secs: u64,
+
+    /// First retry delay in milliseconds; each further retry doubles it (with jitter).
+    #[arg(
+        long,
+        env = "IMGBATCH_RETRY_BASE_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub retry_base_ms: u64,
+
+    /// Seconds a claimed task stays leased without a heartbeat before another worker may take it.
+    #[arg(long, env = "IMGBATCH_LEASE_SECS", default_value_t = 30, global = true)]
+    pub lease_secs: u64,
+
+    /// Base64 of the 32-byte key that encrypts users' API keys; defaults to `<data dir>/secret.key`,
+    /// created on first start.
+    #[arg(
+        long,
+        env = "IMGBATCH_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key: Option<Secret<String>>,
 
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(

@@ -45,8 +45,12 @@ pub async fn begin_write(db: &Db) -> Result<Tx> {
 
 /// Current time in Unix seconds.
 pub fn now_secs() -> i64 {
+    now_millis() / 1000
+}
+
+/// Current time in Unix milliseconds.
+pub fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
+        .map_or(0, |d| d.as_millis() as i64)
 }

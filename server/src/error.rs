@@ -29,6 +29,10 @@ pub enum Error {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    PaymentRequired(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -46,6 +50,8 @@ impl Error {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PaymentRequired(_) => StatusCode::PAYMENT_REQUIRED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,9 +89,11 @@ impl From<Error> for app::AppError {
             Error::Unauthorized | Error::SessionExpired => Self::Unauthorized,
             Error::Forbidden => Self::Forbidden,
             Error::NotFound(_) => Self::NotFound(error.to_string()),
-            Error::BadRequest(_) | Error::Invalid(_) | Error::BadCredentials => {
-                Self::Invalid(error.to_string())
-            }
+            Error::BadRequest(_)
+            | Error::Invalid(_)
+            | Error::BadCredentials
+            | Error::PaymentRequired(_)
+            | Error::PayloadTooLarge(_) => Self::Invalid(error.to_string()),
             Error::Conflict(_) => Self::Conflict(error.to_string()),
             Error::Database(_) | Error::Internal(_) => Self::Internal,
         }

@@ -21,37 +21,49 @@ use tower_http::{
     trace::TraceLayer,
 };
 
+use tokio_util::sync::CancellationToken;
+
 use crate::{
     Result,
     accounts::Accounts,
+    batch::Batches,
     config::Config,
     db::{self, Db},
+    keys::UserKeys,
     presets::Presets,
+    providers::Models,
+    queue::{Events, QueueState, RetryPolicy, Worker, WorkerConfig},
     rest,
     settings::Settings,
     state::AppState,
+    storage::Storage,
 };
 
-/// A bound, ready-to-serve server.
+/// A bound, ready-to-serve server with its queue worker.
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    worker: Worker,
+    shutdown: CancellationToken,
 }
 
 impl Application {
     /// Opens the database, migrates it, creates the first admin if needed and binds the socket.
     pub async fn build(config: &Config) -> Result<Self> {
         let db = open_database(config).await?;
-        let state = build_state(config, db).await?;
+        let (state, worker) = build_state(config, db).await?;
         if let Some(admin) = state.accounts.ensure_admin().await? {
             announce_admin(&admin);
         }
         let listener = TcpListener::bind(config.addr).await.map_err(|e| {
             crate::Error::Internal(format!("cannot listen on {}: {e}", config.addr))
         })?;
+        let shutdown = state.shutdown.clone();
         Ok(Self {
             listener,
             router: router(state),
+            worker,
+            shutdown,
         })
     }
 
@@ -59,15 +71,30 @@ impl Application {
         self.listener.local_addr().ok()
     }
 
-    /// Serves requests until SIGINT or SIGTERM.
+    /// Serves requests and runs the queue until SIGINT or SIGTERM; then stops claiming tasks,
+    /// lets running calls finish for a bounded time and hands the rest back to the queue.
     pub async fn run_until_stopped(self) -> Result<()> {
         if let Some(addr) = self.local_addr() {
             tracing::info!("listening on http://{addr}");
         }
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
+        let worker = tokio::spawn(self.worker.run(self.shutdown.clone()));
+        let signal = {
+            let shutdown = self.shutdown.clone();
+            async move {
+                shutdown_signal().await;
+                shutdown.cancel();
+            }
+        };
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(signal)
             .await
-            .map_err(|e| crate::Error::Internal(format!("server error: {e}")))
+            .map_err(|e| crate::Error::Internal(format!("server error: {e}")));
+        self.shutdown.cancel();
+        if let Err(error) = worker.await {
+            tracing::error!(%error, "the queue worker crashed");
+        }
+        tracing::info!("stopped");
+        served
     }
 }
 
@@ -84,8 +111,8 @@ pub async fn open_database(config: &Config) -> Result<Db> {
     Ok(db)
 }
 
-/// The services over one database.
-pub async fn build_state(config: &Config, db: Db) -> Result<AppState> {
+/// The services over one database, and the queue worker that runs their tasks.
+pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> {
     let site_root = config.site_dir.to_string_lossy().into_owned();
     let leptos_options = LeptosOptions::builder()
         .output_name("imgbatch")
@@ -93,13 +120,49 @@ pub async fn build_state(config: &Config, db: Db) -> Result<AppState> {
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
         .build();
-    Ok(AppState {
+    let settings = Settings::load(db.clone()).await?;
+    let storage = Storage::local(&config.data_dir.join("objects"))?;
+    let models = Models::from_config(config)?;
+    let keys = UserKeys::load(db.clone(), config.secret_key.as_ref(), &config.data_dir)?;
+    let events = Events::new();
+    let queue_state = QueueState::default();
+    let worker = Worker::new(
+        db.clone(),
+        storage.clone(),
+        models.clone(),
+        keys.clone(),
+        settings.clone(),
+        events.clone(),
+        queue_state.clone(),
+        WorkerConfig {
+            lease: Duration::from_secs(config.lease_secs.max(3)),
+            retry: RetryPolicy {
+                base: Duration::from_millis(config.retry_base_ms),
+            },
+            call_timeout: Duration::from_secs(config.provider_timeout_secs + 5),
+            shutdown_grace: Duration::from_secs(10),
+            single_instance: true,
+        },
+    );
+    let state = AppState {
         accounts: Accounts::new(db.clone(), config.signup_credits, config.token_ttl()),
         presets: Presets::new(db.clone()),
-        settings: Settings::load(db.clone()).await?,
+        batches: Batches::new(
+            db.clone(),
+            storage,
+            models.clone(),
+            keys.clone(),
+            events,
+            queue_state,
+        ),
+        settings,
+        models,
+        keys,
         db,
         leptos_options,
-    })
+        shutdown: CancellationToken::new(),
+    };
+    Ok((state, worker))
 }
 
 /// The whole HTTP surface: REST under `/api`, the UI and its server functions, static files.

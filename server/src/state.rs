@@ -3,7 +3,10 @@
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{accounts::Accounts, db::Db, presets::Presets, settings::Settings};
+use crate::{
+    accounts::Accounts, batch::Batches, db::Db, keys::UserKeys, presets::Presets,
+    providers::Models, settings::Settings,
+};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -11,5 +14,10 @@ pub struct AppState {
     pub accounts: Accounts,
     pub presets: Presets,
     pub settings: Settings,
+    pub batches: Batches,
+    pub models: Models,
+    pub keys: UserKeys,
     pub leptos_options: LeptosOptions,
+    /// Fires when the server begins to shut down; long-lived responses end on it.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }

@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: start the real `imgbatch` binary on a random port against a
 //! fresh data directory, and talk to it over HTTP.
 
+pub mod mock_ai;
+
 use std::{
     path::{Path, PathBuf},
     process::Stdio,

@@ -2,25 +2,60 @@
 
 use crate::{Error, Result, db::Tx};
 
-/// Changes a balance by `delta` and records it; fails without change if the balance would go
-/// below zero. Returns the new balance.
-pub async fn apply(tx: &mut Tx, user_id: i64, delta: i64, reason: &str) -> Result<i64> {
+/// One change of a balance.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub user_id: i64,
+    pub delta: i64,
+    /// `signup`, `admin grant`, `batch`, `edit` or `refund`.
+    pub reason: &'a str,
+    pub queue_id: Option<i64>,
+    pub task_id: Option<i64>,
+}
+
+impl<'a> Entry<'a> {
+    pub fn new(user_id: i64, delta: i64, reason: &'a str) -> Self {
+        Self {
+            user_id,
+            delta,
+            reason,
+            queue_id: None,
+            task_id: None,
+        }
+    }
+}
+
+/// Changes a balance and records it, with one conditional update so that concurrent changes can
+/// never take it below zero. Fails without change if they would. Returns the new balance.
+pub async fn apply(tx: &mut Tx, entry: Entry<'_>) -> Result<i64> {
     let balance: Option<(i64,)> = sqlx::query_as(
         "UPDATE users SET credits = credits + ?1 WHERE id = ?2 AND credits + ?1 >= 0 RETURNING credits",
     )
-    .bind(delta)
-    .bind(user_id)
+    .bind(entry.delta)
+    .bind(entry.user_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let (balance,) =
-        balance.ok_or_else(|| Error::Invalid("not enough credits for this change".into()))?;
+    let Some((balance,)) = balance else {
+        let (current,): (i64,) = sqlx::query_as("SELECT credits FROM users WHERE id = ?")
+            .bind(entry.user_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        return Err(Error::PaymentRequired(format!(
+            "this needs {} credits and you have {current}",
+            -entry.delta
+        )));
+    };
     sqlx::query(
-        "INSERT INTO credit_ledger (user_id, delta, balance_after, reason) VALUES (?, ?, ?, ?)",
+        "INSERT INTO credit_ledger (user_id, delta, balance_after, reason, queue_id, task_id) \
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
-    .bind(user_id)
-    .bind(delta)
+    .bind(entry.user_id)
+    .bind(entry.delta)
     .bind(balance)
-    .bind(reason)
+    .bind(entry.reason)
+    .bind(entry.queue_id)
+    .bind(entry.task_id)
     .execute(&mut **tx)
     .await?;
     Ok(balance)

@@ -151,7 +151,7 @@ impl Accounts {
             _ => Error::Database(e),
         })?;
         if credits > 0 {
-            credits::apply(&mut tx, id, credits, "signup").await?;
+            credits::apply(&mut tx, credits::Entry::new(id, credits, "signup")).await?;
         }
         tx.commit().await?;
         self.user_by_id(id).await
@@ -170,7 +170,7 @@ impl Accounts {
         let (id, balance) = row.ok_or(Error::NotFound("user"))?;
         let delta = amount.max(-balance);
         if delta != 0 {
-            credits::apply(&mut tx, id, delta, reason).await?;
+            credits::apply(&mut tx, credits::Entry::new(id, delta, reason)).await?;
         }
         tx.commit().await?;
         self.user_by_id(id).await

@@ -72,3 +72,20 @@ pub async fn delete_preset(
     state.presets.delete(id).await?;
     Ok(message("preset deleted"))
 }
+
+pub async fn batch_queues(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    axum::extract::Query(filter): axum::extract::Query<crate::batch::admin::QueueFilter>,
+) -> Result<impl IntoResponse> {
+    Ok(data(crate::batch::admin::queues(&state.db, &filter).await?))
+}
+
+pub async fn batch_stats(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+) -> Result<impl IntoResponse> {
+    Ok(data(
+        crate::batch::admin::stats(&state.db, &state.settings).await?,
+    ))
+}

@@ -3,11 +3,15 @@
 
 mod admin;
 mod auth;
+mod batch;
 mod extract;
+mod keys;
 mod presets;
+mod upload;
 
 use axum::{
     Json, Router,
+    extract::DefaultBodyLimit,
     routing::{get, post, put},
 };
 use serde::Serialize;
@@ -17,6 +21,11 @@ use crate::{Error, state::AppState};
 
 pub use extract::{ApiJson, ApiPath};
 
+/// A full batch (50 images of 10 MB) plus room for the multipart framing and text fields.
+const UPLOAD_BODY_LIMIT: usize = crate::batch::draft::MAX_IMAGES
+    * (crate::batch::draft::MAX_IMAGE_BYTES + 64 * 1024)
+    + 1024 * 1024;
+
 /// Every route under `/api`.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,6 +34,24 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
         .route("/batch/presets", get(presets::active))
+        .route("/batch/models", get(batch::models))
+        .route(
+            "/batch/create",
+            post(batch::create).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/batch/queues", get(batch::queues))
+        .route("/batch/queue/{id}", get(batch::queue))
+        .route("/batch/queue/{id}/cancel", post(batch::cancel))
+        .route("/batch/queue/{id}/events", get(batch::events))
+        .route("/batch/task/{id}/retry", post(batch::retry))
+        .route("/batch/task/{id}/edit", post(batch::edit))
+        .route("/batch/task/{id}/original", get(batch::original))
+        .route("/batch/task/{id}/result", get(batch::result))
+        .route("/batch/task/{id}/versions/{version}", get(batch::version))
+        .route("/user/keys", get(keys::list))
+        .route("/user/keys/{provider}", put(keys::set).delete(keys::delete))
+        .route("/admin/batch/queues", get(admin::batch_queues))
+        .route("/admin/batch/stats", get(admin::batch_stats))
         .route(
             "/admin/config/concurrency",
             get(admin::get_concurrency).post(admin::set_concurrency),

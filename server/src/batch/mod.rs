@@ -1,0 +1,488 @@
+//! Batches: creation (files, credits, tasks in one go), reading, cancel, retry and edit. Every
+//! rule lives here; the REST handlers and server functions only adapt.
+
+pub mod admin;
+pub mod draft;
+pub mod read;
+pub mod views;
+
+use serde::Serialize;
+use serde_json::json;
+
+pub use draft::Draft;
+use views::{QueueView, TaskView};
+
+use crate::{
+    Error, Result,
+    accounts::{User, credits},
+    db::{self, Db},
+    keys::UserKeys,
+    providers::Models,
+    queue::{Events, QueueState, store},
+    storage::Storage,
+};
+
+/// Longest accepted prompt, in characters.
+pub const MAX_PROMPT_CHARS: usize = 4_000;
+const MAX_NAME_CHARS: usize = 200;
+
+/// What creating a batch answers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Created {
+    pub queue_id: i64,
+    pub total_images: i64,
+    pub used_user_key: bool,
+    pub credits_charged: i64,
+}
+
+/// A batch with its tasks.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueDetail {
+    pub queue: QueueView,
+    pub tasks: Vec<TaskView>,
+}
+
+/// Which image an edit starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditSource {
+    Result,
+    Original,
+}
+
+#[derive(Clone)]
+pub struct Batches {
+    db: Db,
+    storage: Storage,
+    models: Models,
+    keys: UserKeys,
+    events: Events,
+    state: QueueState,
+}
+
+impl Batches {
+    pub fn new(
+        db: Db,
+        storage: Storage,
+        models: Models,
+        keys: UserKeys,
+        events: Events,
+        state: QueueState,
+    ) -> Self {
+        Self {
+            db,
+            storage,
+            models,
+            keys,
+            events,
+            state,
+        }
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    /// A new, empty draft for uploads.
+    pub fn draft(&self) -> Draft {
+        Draft::new(self.storage.clone())
+    }
+
+    /// Checks a prompt: trimmed, not empty, bounded.
+    pub fn check_prompt(prompt: &str) -> Result<String> {
+        let prompt = prompt.trim();
+        if prompt.is_empty() {
+            return Err(Error::Invalid(
+                "the prompt is empty: describe what to do with the images".into(),
+            ));
+        }
+        if prompt.chars().count() > MAX_PROMPT_CHARS {
+            return Err(Error::Invalid(format!(
+                "the prompt is longer than {MAX_PROMPT_CHARS} characters"
+            )));
+        }
+        Ok(prompt.to_owned())
+    }
+
+    /// Checks that a model is offered; the empty id means the default (first) model.
+    pub fn check_model(&self, model: &str) -> Result<crate::providers::Model> {
+        let model = model.trim();
+        let found = if model.is_empty() {
+            self.models.list().first()
+        } else {
+            self.models.get(model)
+        };
+        found.cloned().ok_or_else(|| {
+            let offered: Vec<&str> = self.models.list().iter().map(|m| m.id.as_str()).collect();
+            Error::Invalid(format!(
+                "unknown model '{model}'; choose one of: {}",
+                offered.join(", ")
+            ))
+        })
+    }
+
+    /// Whether the user pays with their own key for this model's provider (then it costs nothing).
+    async fn uses_own_key(&self, user_id: i64, provider: &str) -> Result<bool> {
+        let accepts = self
+            .models
+            .provider(provider)
+            .is_some_and(|p| p.accepts_user_keys());
+        Ok(accepts && self.keys.has(user_id, provider).await?)
+    }
+
+    /// Creates the batch from a finished draft: rows, tasks and the charge in one transaction.
+    /// On any error the draft's files are removed and nothing else changed.
+    #[tracing::instrument(skip_all, fields(user_id = user.id, images = draft.len()), err(Display))]
+    pub async fn create(
+        &self,
+        user: &User,
+        draft: Draft,
+        prompt: &str,
+        model: &str,
+        name: Option<&str>,
+    ) -> Result<Created> {
+        match self.try_create(user, &draft, prompt, model, name).await {
+            Ok(created) => {
+                draft.commit();
+                read::announce_all(&self.db, &self.state, &self.events, created.queue_id).await;
+                self.state.wake();
+                Ok(created)
+            }
+            Err(error) => {
+                draft.discard().await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn try_create(
+        &self,
+        user: &User,
+        draft: &Draft,
+        prompt: &str,
+        model: &str,
+        name: Option<&str>,
+    ) -> Result<Created> {
+        let prompt = Self::check_prompt(prompt)?;
+        let model = self.check_model(model)?;
+        if draft.is_empty() {
+            return Err(Error::Invalid("add at least one image".into()));
+        }
+        let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => name.chars().take(MAX_NAME_CHARS).collect(),
+            None => format!("Batch of {} images", draft.len()),
+        };
+        let used_user_key = self.uses_own_key(user.id, &model.provider).await?;
+        let per_image = if used_user_key { 0 } else { 1 };
+        let total = draft.len() as i64;
+
+        let mut tx = db::begin_write(&self.db).await?;
+        let (queue_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO batch_queues (user_id, batch_name, prompt, model, total_images, used_user_key)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(user.id)
+        .bind(&name)
+        .bind(&prompt)
+        .bind(&model.id)
+        .bind(total)
+        .bind(used_user_key)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (position, image) in draft.images().iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO batch_tasks (queue_id, user_id, original_image_url, original_mime,
+                   original_filename, prompt, model, position, charge)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(queue_id)
+            .bind(user.id)
+            .bind(&image.key)
+            .bind(image.mime)
+            .bind(&image.filename)
+            .bind(&prompt)
+            .bind(&model.id)
+            .bind(position as i64)
+            .bind(per_image)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let cost = per_image * total;
+        if cost > 0 {
+            let entry = credits::Entry {
+                queue_id: Some(queue_id),
+                ..credits::Entry::new(user.id, -cost, "batch")
+            };
+            credits::apply(&mut tx, entry).await.map_err(|e| match e {
+                Error::PaymentRequired(message) => Error::PaymentRequired(format!(
+                    "not enough credits for {total} images: {message}"
+                )),
+                other => other,
+            })?;
+        }
+        tx.commit().await?;
+        tracing::info!(queue_id, cost, "batch created");
+        Ok(Created {
+            queue_id,
+            total_images: total,
+            used_user_key,
+            credits_charged: cost,
+        })
+    }
+
+    /// A batch of the caller (or any batch for an admin) with its tasks.
+    pub async fn detail(&self, user: &User, queue_id: i64) -> Result<QueueDetail> {
+        let queue = self.owned_queue(user, queue_id).await?;
+        let tasks = read::tasks(&self.db, &self.state, queue_id).await?;
+        Ok(QueueDetail { queue, tasks })
+    }
+
+    /// The caller's batches, newest first.
+    pub async fn list(&self, user: &User, limit: i64) -> Result<Vec<QueueView>> {
+        let sql = format!(
+            "SELECT {} FROM batch_queues WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+            views::QUEUE_COLUMNS
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(user.id)
+            .bind(limit.clamp(1, 100))
+            .fetch_all(&self.db)
+            .await?)
+    }
+
+    /// Owner (or admin) check: someone else's batch looks exactly like a missing one.
+    pub async fn owned_queue(&self, user: &User, queue_id: i64) -> Result<QueueView> {
+        let queue = read::queue(&self.db, queue_id).await?;
+        if queue.user_id != user.id && !user.is_admin {
+            return Err(Error::NotFound("batch"));
+        }
+        Ok(queue)
+    }
+
+    async fn owned_task(&self, user: &User, task_id: i64) -> Result<TaskView> {
+        let task = read::task(&self.db, &self.state, task_id).await?;
+        if task.user_id != user.id && !user.is_admin {
+            return Err(Error::NotFound("task"));
+        }
+        Ok(task)
+    }
+
+    /// Cancels a batch: waiting tasks become `cancelled` and are refunded, running calls are
+    /// aborted.
+    #[tracing::instrument(skip_all, fields(user_id = user.id, queue_id), err(Display))]
+    pub async fn cancel(&self, user: &User, queue_id: i64) -> Result<i64> {
+        let queue = self.owned_queue(user, queue_id).await?;
+        if matches!(queue.status.as_str(), "completed" | "failed" | "cancelled") {
+            return Err(Error::Conflict(format!(
+                "this batch is already {}",
+                queue.status
+            )));
+        }
+        let mut tx = db::begin_write(&self.db).await?;
+        let (refund,): (i64,) = sqlx::query_as(
+            "SELECT COALESCE(SUM(charge), 0) FROM batch_tasks WHERE queue_id = ? AND status = 'pending'",
+        )
+        .bind(queue_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE batch_tasks SET status = 'cancelled', charge = 0, lease_owner = NULL, lease_until = NULL,
+               finished_at = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE queue_id = ? AND status IN ('pending', 'processing')",
+        )
+        .bind(db::now_millis())
+        .bind(queue_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE batch_queues SET status = 'cancelled' WHERE id = ?")
+            .bind(queue_id)
+            .execute(&mut *tx)
+            .await?;
+        store::recompute_batch(&mut tx, queue_id).await?;
+        if refund > 0 {
+            let entry = credits::Entry {
+                queue_id: Some(queue_id),
+                ..credits::Entry::new(queue.user_id, refund, "refund")
+            };
+            credits::apply(&mut tx, entry).await?;
+        }
+        tx.commit().await?;
+        self.state.cancel_queue(queue_id);
+        read::announce_all(&self.db, &self.state, &self.events, queue_id).await;
+        Ok(refund)
+    }
+
+    /// Puts a failed task back in the queue with a fresh attempt budget.
+    #[tracing::instrument(skip_all, fields(user_id = user.id, task_id), err(Display))]
+    pub async fn retry(&self, user: &User, task_id: i64) -> Result<()> {
+        let task = self.owned_task(user, task_id).await?;
+        if task.status != "failed" {
+            return Err(Error::Conflict(format!(
+                "only failed tasks can be retried; this one is {}",
+                task.status
+            )));
+        }
+        let mut tx = db::begin_write(&self.db).await?;
+        let done = sqlx::query(
+            "UPDATE batch_tasks SET status = 'pending', attempts = 0, retry_count = 0, error_message = NULL,
+               next_run_at = 0, finished_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = ? AND status = 'failed'",
+        )
+        .bind(task_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::Conflict(
+                "the task changed meanwhile; reload and try again".into(),
+            ));
+        }
+        reopen(&mut tx, task.queue_id).await?;
+        tx.commit().await?;
+        read::announce(
+            &self.db,
+            &self.state,
+            &self.events,
+            task.queue_id,
+            Some(task_id),
+        )
+        .await;
+        self.state.wake();
+        Ok(())
+    }
+
+    /// Regenerates a task with a new prompt as its next version, charged like one image.
+    #[tracing::instrument(skip_all, fields(user_id = user.id, task_id), err(Display))]
+    pub async fn edit(
+        &self,
+        user: &User,
+        task_id: i64,
+        prompt: &str,
+        source: EditSource,
+    ) -> Result<i64> {
+        let prompt = Self::check_prompt(prompt)?;
+        let task = self.owned_task(user, task_id).await?;
+        if matches!(task.status.as_str(), "pending" | "processing") {
+            return Err(Error::Conflict(
+                "this image is still being processed; edit it once it is done".into(),
+            ));
+        }
+        if source == EditSource::Result && task.generated_image_url.is_none() {
+            return Err(Error::Conflict(
+                "this image has no result yet; edit it from the original instead".into(),
+            ));
+        }
+        let model = self.check_model(&task.model)?;
+        let cost = if self.uses_own_key(task.user_id, &model.provider).await? {
+            0
+        } else {
+            1
+        };
+        let source = match source {
+            EditSource::Result => "result",
+            EditSource::Original => "original",
+        };
+        let mut tx = db::begin_write(&self.db).await?;
+        let done = sqlx::query(
+            "UPDATE batch_tasks SET status = 'pending', prompt = ?, source = ?, attempts = 0, retry_count = 0,
+               charge = ?, error_message = NULL, next_run_at = 0, finished_at = NULL,
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = ? AND status NOT IN ('pending', 'processing')",
+        )
+        .bind(&prompt)
+        .bind(source)
+        .bind(cost)
+        .bind(task_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::Conflict(
+                "the task changed meanwhile; reload and try again".into(),
+            ));
+        }
+        if cost > 0 {
+            let entry = credits::Entry {
+                queue_id: Some(task.queue_id),
+                task_id: Some(task_id),
+                ..credits::Entry::new(task.user_id, -cost, "edit")
+            };
+            credits::apply(&mut tx, entry).await?;
+        }
+        reopen(&mut tx, task.queue_id).await?;
+        tx.commit().await?;
+        read::announce(
+            &self.db,
+            &self.state,
+            &self.events,
+            task.queue_id,
+            Some(task_id),
+        )
+        .await;
+        self.state.wake();
+        Ok(cost)
+    }
+
+    /// The stored bytes and type of a task's original, latest result or a given version.
+    pub async fn image(
+        &self,
+        user: &User,
+        task_id: i64,
+        which: ImageKind,
+    ) -> Result<(bytes::Bytes, &'static str)> {
+        let task = self.owned_task(user, task_id).await?;
+        let key: Option<String> = match which {
+            ImageKind::Original => {
+                sqlx::query_as("SELECT original_image_url FROM batch_tasks WHERE id = ?")
+                    .bind(task.id)
+                    .fetch_optional(&self.db)
+                    .await?
+                    .map(|(k,)| k)
+            }
+            ImageKind::Result => {
+                sqlx::query_as("SELECT generated_image_url FROM batch_tasks WHERE id = ?")
+                    .bind(task.id)
+                    .fetch_optional(&self.db)
+                    .await?
+                    .and_then(|(k,): (Option<String>,)| k)
+            }
+            ImageKind::Version(version) => sqlx::query_as(
+                "SELECT image_key FROM task_versions WHERE task_id = ? AND version = ?",
+            )
+            .bind(task.id)
+            .bind(version)
+            .fetch_optional(&self.db)
+            .await?
+            .map(|(k,)| k),
+        };
+        let key = key.ok_or(Error::NotFound("image"))?;
+        let bytes = self.storage.get(&key).await?;
+        let mime = crate::images::sniff_mime(&bytes).ok_or(Error::NotFound("image"))?;
+        Ok((bytes, mime))
+    }
+
+    /// A snapshot event for a new live-progress subscriber.
+    pub async fn snapshot(&self, user: &User, queue_id: i64) -> Result<serde_json::Value> {
+        let detail = self.detail(user, queue_id).await?;
+        Ok(json!(detail))
+    }
+}
+
+/// Which stored image of a task.
+#[derive(Debug, Clone, Copy)]
+pub enum ImageKind {
+    Original,
+    Result,
+    Version(i64),
+}
+
+/// A batch that gets work again is processing, even if it was cancelled or finished.
+async fn reopen(tx: &mut db::Tx, queue_id: i64) -> Result<()> {
+    sqlx::query("UPDATE batch_queues SET status = 'processing' WHERE id = ?")
+        .bind(queue_id)
+        .execute(&mut **tx)
+        .await?;
+    store::recompute_batch(tx, queue_id).await
+}

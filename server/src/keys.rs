@@ -1,0 +1,161 @@
+//! Users' own provider API keys, encrypted at rest with AES-256-GCM under a server key that
+//! lives outside the database (a file in the data directory, or the environment).
+
+use std::path::Path;
+
+use aes_gcm::{
+    Aes256Gcm, Key, KeyInit, Nonce,
+    aead::{Aead, AeadCore, OsRng},
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+
+use crate::{Error, Result, config::Secret, db::Db};
+
+#[derive(Clone)]
+pub struct UserKeys {
+    db: Db,
+    cipher: Aes256Gcm,
+}
+
+impl UserKeys {
+    /// Uses the configured key, else `<data dir>/secret.key` (created with owner-only access).
+    pub fn load(db: Db, configured: Option<&Secret<String>>, data_dir: &Path) -> Result<Self> {
+        let key = match configured {
+            Some(secret) => STANDARD
+                .decode(secret.expose().trim())
+                .map_err(|_| Error::Internal("IMGBATCH_SECRET_KEY is not valid base64".into()))?,
+            None => key_file(&data_dir.join("secret.key"))?,
+        };
+        if key.len() != 32 {
+            return Err(Error::Internal("the secret key must be 32 bytes".into()));
+        }
+        Ok(Self {
+            db,
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
+        })
+    }
+
+    /// Stores (or replaces) a user's key for `provider`.
+    pub async fn set(&self, user_id: i64, provider: &str, api_key: &str) -> Result<()> {
+        let api_key = api_key.trim();
+        if api_key.is_empty() || api_key.len() > 500 {
+            return Err(Error::Invalid("an API key has 1 to 500 characters".into()));
+        }
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let ciphertext = self
+            .cipher
+            .encrypt(&nonce, aad(user_id, provider, api_key.as_bytes()).as_ref())
+            .map_err(|_| Error::Internal("encrypting the API key failed".into()))?;
+        sqlx::query(
+            "INSERT INTO user_provider_keys (user_id, provider, nonce, ciphertext) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (user_id, provider) DO UPDATE SET nonce = excluded.nonce, \
+             ciphertext = excluded.ciphertext, created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(user_id)
+        .bind(provider)
+        .bind(nonce.as_slice())
+        .bind(ciphertext)
+        .execute(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes a user's key; `NotFound` if there was none.
+    pub async fn delete(&self, user_id: i64, provider: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM user_provider_keys WHERE user_id = ? AND provider = ?")
+            .bind(user_id)
+            .bind(provider)
+            .execute(&self.db)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("API key"));
+        }
+        Ok(())
+    }
+
+    /// Providers for which the user stored a key.
+    pub async fn providers(&self, user_id: i64) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT provider FROM user_provider_keys WHERE user_id = ? ORDER BY provider",
+        )
+        .bind(user_id)
+        .fetch_all(&self.db)
+        .await?;
+        Ok(rows.into_iter().map(|(p,)| p).collect())
+    }
+
+    pub async fn has(&self, user_id: i64, provider: &str) -> Result<bool> {
+        Ok(self.providers(user_id).await?.iter().any(|p| p == provider))
+    }
+
+    /// The user's decrypted key for `provider`, if stored.
+    pub async fn get(&self, user_id: i64, provider: &str) -> Result<Option<Secret<String>>> {
+        let row: Option<(Vec<u8>, Vec<u8>)> = sqlx::query_as(
+            "SELECT nonce, ciphertext FROM user_provider_keys WHERE user_id = ? AND provider = ?",
+        )
+        .bind(user_id)
+        .bind(provider)
+        .fetch_optional(&self.db)
+        .await?;
+        let Some((nonce, ciphertext)) = row else {
+            return Ok(None);
+        };
+        if nonce.len() != 12 {
+            return Err(Error::Internal("a stored API key is damaged".into()));
+        }
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(&nonce), ciphertext.as_ref())
+            .map_err(|_| {
+                Error::Internal("a stored API key cannot be decrypted with this server key".into())
+            })?;
+        let plain = strip_aad(user_id, provider, &plain)
+            .ok_or_else(|| Error::Internal("a stored API key belongs to another user".into()))?;
+        String::from_utf8(plain.to_vec())
+            .map(|key| Some(Secret::new(key)))
+            .map_err(|_| Error::Internal("a stored API key is damaged".into()))
+    }
+}
+
+/// Binds the plaintext to its owner and provider so that a row copied to another user does not
+/// decrypt into a usable key for them.
+fn aad(user_id: i64, provider: &str, key: &[u8]) -> Vec<u8> {
+    let mut out = format!("{user_id}:{provider}:").into_bytes();
+    out.extend_from_slice(key);
+    out
+}
+
+fn strip_aad<'a>(user_id: i64, provider: &str, plain: &'a [u8]) -> Option<&'a [u8]> {
+    plain.strip_prefix(format!("{user_id}:{provider}:").as_bytes())
+}
+
+fn key_file(path: &Path) -> Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(bytes) => STANDARD
+            .decode(String::from_utf8_lossy(&bytes).trim())
+            .map_err(|_| Error::Internal(format!("{} is not valid base64", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = Aes256Gcm::generate_key(&mut OsRng);
+            write_private(path, STANDARD.encode(key).as_bytes())?;
+            tracing::info!(path = %path.display(), "created the key that encrypts users' API keys");
+            Ok(key.to_vec())
+        }
+        Err(e) => Err(Error::Internal(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| Error::Internal(format!("cannot create {}: {e}", path.display())))?;
+    file.write_all(contents)
+        .map_err(|e| Error::Internal(format!("cannot write {}: {e}", path.display())))
+}

@@ -1,0 +1,249 @@
+//! The built-in `demo` provider: needs no network or key, and really changes the picture
+//! according to keywords in the prompt (English or Chinese), after a configurable delay.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use image::{DynamicImage, imageops};
+
+use super::{GenerateRequest, ProgressFn, Provider, ProviderError};
+
+/// A picture effect and the words that ask for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Grayscale,
+    Sepia,
+    Blur,
+    Sharpen,
+    Invert,
+    Pixelate,
+    Posterize,
+    Upscale,
+    Rotate,
+    Flip,
+    Brighten,
+    Darken,
+    Contrast,
+}
+
+const KEYWORDS: &[(Effect, &[&str])] = &[
+    (
+        Effect::Grayscale,
+        &[
+            "grayscale",
+            "greyscale",
+            "black and white",
+            "monochrome",
+            "黑白",
+            "灰度",
+        ],
+    ),
+    (
+        Effect::Sepia,
+        &["sepia", "vintage", "old photo", "复古", "怀旧", "老照片"],
+    ),
+    (Effect::Blur, &["blur", "soft", "dreamy", "模糊", "柔焦"]),
+    (
+        Effect::Sharpen,
+        &[
+            "sharpen",
+            "sharp",
+            "enhance",
+            "detailed",
+            "high quality",
+            "清晰",
+            "锐化",
+            "高清",
+            "增强",
+        ],
+    ),
+    (Effect::Invert, &["invert", "negative", "反色", "负片"]),
+    (
+        Effect::Pixelate,
+        &["pixel", "8-bit", "8bit", "mosaic", "像素", "马赛克"],
+    ),
+    (
+        Effect::Posterize,
+        &[
+            "poster", "cartoon", "comic", "pop art", "卡通", "漫画", "海报",
+        ],
+    ),
+    (
+        Effect::Upscale,
+        &["upscale", "enlarge", "2x", "放大", "超分"],
+    ),
+    (Effect::Rotate, &["rotate", "turn", "旋转"]),
+    (Effect::Flip, &["flip", "mirror", "镜像", "翻转"]),
+    (
+        Effect::Brighten,
+        &["bright", "light", "sunny", "明亮", "提亮"],
+    ),
+    (Effect::Darken, &["dark", "night", "moody", "暗", "夜"]),
+    (
+        Effect::Contrast,
+        &["contrast", "vivid", "vibrant", "对比", "鲜艳"],
+    ),
+];
+
+/// The effects a prompt asks for, in the order of the table; a prompt without any keyword gets
+/// a gentle enhancement so that every run visibly changes the picture.
+pub fn effects_for(prompt: &str) -> Vec<Effect> {
+    let prompt = prompt.to_lowercase();
+    let found: Vec<Effect> = KEYWORDS
+        .iter()
+        .filter(|(_, words)| words.iter().any(|w| prompt.contains(w)))
+        .map(|(effect, _)| *effect)
+        .collect();
+    if found.is_empty() {
+        vec![Effect::Contrast, Effect::Sharpen]
+    } else {
+        found
+    }
+}
+
+/// Applies one effect.
+pub fn apply(image: DynamicImage, effect: Effect) -> DynamicImage {
+    match effect {
+        Effect::Grayscale => DynamicImage::ImageLuma8(image.to_luma8())
+            .into_rgba8()
+            .into(),
+        Effect::Sepia => {
+            let mut rgba = image.into_rgba8();
+            for pixel in rgba.pixels_mut() {
+                let [r, g, b, a] = pixel.0.map(f32::from);
+                let tone = |x: f32, y: f32, z: f32| (r * x + g * y + b * z).min(255.0) as u8;
+                pixel.0 = [
+                    tone(0.393, 0.769, 0.189),
+                    tone(0.349, 0.686, 0.168),
+                    tone(0.272, 0.534, 0.131),
+                    a as u8,
+                ];
+            }
+            rgba.into()
+        }
+        Effect::Blur => image.blur(3.0),
+        Effect::Sharpen => image.unsharpen(2.0, 4),
+        Effect::Invert => {
+            let mut image = image;
+            image.invert();
+            image
+        }
+        Effect::Pixelate => {
+            let (w, h) = (image.width(), image.height());
+            let block = (w.max(h) / 48).max(2);
+            image
+                .resize_exact(
+                    (w / block).max(1),
+                    (h / block).max(1),
+                    imageops::FilterType::Triangle,
+                )
+                .resize_exact(w, h, imageops::FilterType::Nearest)
+        }
+        Effect::Posterize => {
+            let mut rgba = image.into_rgba8();
+            for pixel in rgba.pixels_mut() {
+                for channel in &mut pixel.0[..3] {
+                    *channel = (*channel / 64) * 64 + 32;
+                }
+            }
+            rgba.into()
+        }
+        Effect::Upscale => {
+            let (w, h) = (image.width(), image.height());
+            // Bounded so that repeated edits cannot grow an image without end.
+            if w.max(h) <= 2_048 {
+                image.resize(w * 2, h * 2, imageops::FilterType::Lanczos3)
+            } else {
+                image
+            }
+        }
+        Effect::Rotate => image.rotate90(),
+        Effect::Flip => image.fliph(),
+        Effect::Brighten => image.brighten(40),
+        Effect::Darken => image.brighten(-50),
+        Effect::Contrast => image.adjust_contrast(25.0),
+    }
+}
+
+pub struct Demo {
+    delay: Duration,
+}
+
+impl Demo {
+    pub fn new(delay: Duration) -> Self {
+        Self { delay }
+    }
+}
+
+#[async_trait]
+impl Provider for Demo {
+    fn id(&self) -> &'static str {
+        "demo"
+    }
+
+    async fn generate(
+        &self,
+        request: GenerateRequest,
+        progress: ProgressFn,
+    ) -> Result<Bytes, ProviderError> {
+        let steps = 10u32;
+        for step in 0..steps {
+            tokio::time::sleep(self.delay / steps).await;
+            progress((step + 1) as f32 / steps as f32 * 0.9);
+        }
+        let effects = effects_for(&request.prompt);
+        tokio::task::spawn_blocking(move || {
+            let image = crate::images::decode(&request.image)
+                .map_err(|e| ProviderError::permanent(format!("cannot read the image: {e}")))?;
+            let result = effects.into_iter().fold(image, apply);
+            crate::images::encode_png(&result)
+                .map_err(|e| ProviderError::permanent(format!("cannot write the image: {e}")))
+        })
+        .await
+        .map_err(|e| ProviderError::retryable(format!("the demo effect crashed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::RgbaImage;
+
+    #[test]
+    fn keywords_in_english_and_chinese_pick_effects() {
+        assert_eq!(
+            effects_for("make it Black and White"),
+            vec![Effect::Grayscale]
+        );
+        assert_eq!(
+            effects_for("黑白 复古"),
+            vec![Effect::Grayscale, Effect::Sepia]
+        );
+        assert_eq!(effects_for("像素风格"), vec![Effect::Pixelate]);
+        assert_eq!(
+            effects_for("something else"),
+            vec![Effect::Contrast, Effect::Sharpen]
+        );
+    }
+
+    #[test]
+    fn effects_change_the_picture() {
+        let source: DynamicImage = RgbaImage::from_fn(32, 16, |x, y| {
+            image::Rgba([(x * 8) as u8, (y * 16) as u8, 90, 255])
+        })
+        .into();
+        for (effect, _) in KEYWORDS {
+            let result = apply(source.clone(), *effect);
+            assert_ne!(
+                result.to_rgba8().into_raw(),
+                source.to_rgba8().into_raw(),
+                "{effect:?}"
+            );
+        }
+        let grey = apply(source.clone(), Effect::Grayscale).to_rgba8();
+        assert!(grey.pixels().all(|p| p[0] == p[1] && p[1] == p[2]));
+        assert_eq!(apply(source.clone(), Effect::Rotate).width(), 16);
+        assert_eq!(apply(source, Effect::Upscale).width(), 64);
+    }
+}

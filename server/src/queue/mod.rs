@@ -1,0 +1,13 @@
+//! The durable queue: a dispatcher that claims due tasks while fewer than the global limit run,
+//! and the runs themselves (provider call, storing the result, retry or failure).
+
+mod events;
+mod retry;
+mod state;
+pub mod store;
+mod worker;
+
+pub use events::{Event, Events};
+pub use retry::{MAX_ATTEMPTS, RetryPolicy};
+pub use state::QueueState;
+pub use worker::{Worker, WorkerConfig};

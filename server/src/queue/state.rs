@@ -1,0 +1,97 @@
+//! What this process knows about the tasks it is running right now.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+struct Running {
+    queue_id: i64,
+    cancel: CancellationToken,
+    progress: Option<f32>,
+}
+
+#[derive(Default)]
+struct Inner {
+    running: Mutex<HashMap<i64, Running>>,
+    wake: Notify,
+}
+
+/// Shared between the dispatcher, its task runs and the services that cancel or watch them.
+#[derive(Clone, Default)]
+pub struct QueueState {
+    inner: Arc<Inner>,
+}
+
+impl QueueState {
+    fn running(&self) -> MutexGuard<'_, HashMap<i64, Running>> {
+        // A poisoned lock only means a panic elsewhere; the map itself stays consistent.
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// New work may be there (a batch, a retry, a free slot): look now, not at the next tick.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    pub(crate) async fn woken(&self) {
+        self.inner.wake.notified().await;
+    }
+
+    /// Aborts this process's in-flight calls of a batch.
+    pub fn cancel_queue(&self, queue_id: i64) {
+        for running in self.running().values().filter(|r| r.queue_id == queue_id) {
+            running.cancel.cancel();
+        }
+    }
+
+    /// Aborts one in-flight call.
+    pub fn cancel_task(&self, task_id: i64) {
+        if let Some(running) = self.running().get(&task_id) {
+            running.cancel.cancel();
+        }
+    }
+
+    /// The reported progress of a running task.
+    pub fn progress(&self, task_id: i64) -> Option<f32> {
+        self.running().get(&task_id).and_then(|r| r.progress)
+    }
+
+    pub fn running_count(&self) -> usize {
+        self.running().len()
+    }
+
+    pub(crate) fn register(
+        &self,
+        task_id: i64,
+        queue_id: i64,
+        parent: &CancellationToken,
+    ) -> CancellationToken {
+        let cancel = parent.child_token();
+        self.running().insert(
+            task_id,
+            Running {
+                queue_id,
+                cancel: cancel.clone(),
+                progress: None,
+            },
+        );
+        cancel
+    }
+
+    pub(crate) fn unregister(&self, task_id: i64) {
+        self.running().remove(&task_id);
+    }
+
+    pub(crate) fn set_progress(&self, task_id: i64, progress: f32) {
+        if let Some(running) = self.running().get_mut(&task_id) {
+            running.progress = Some(progress);
+        }
+    }
+}

@@ -1,0 +1,356 @@
+use std::{sync::Arc, time::Duration};
+
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::{
+    Events, MAX_ATTEMPTS, QueueState, RetryPolicy,
+    store::{self, Claimed, Outcome},
+};
+use crate::{
+    Result,
+    batch::read,
+    db::{self, Db},
+    images,
+    keys::UserKeys,
+    providers::{GenerateRequest, Models, ProviderError},
+    settings::Settings,
+    storage::Storage,
+};
+
+/// How the worker behaves; from configuration.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub lease: Duration,
+    pub retry: RetryPolicy,
+    /// Bound on one provider call, on top of the HTTP client's own timeout.
+    pub call_timeout: Duration,
+    /// How long running calls may finish after a shutdown signal.
+    pub shutdown_grace: Duration,
+    /// Whether this process is the only one using the database (SQLite).
+    pub single_instance: bool,
+}
+
+/// Runs queued tasks. Clone-cheap; one dispatcher per process.
+#[derive(Clone)]
+pub struct Worker {
+    db: Db,
+    storage: Storage,
+    models: Models,
+    keys: UserKeys,
+    settings: Settings,
+    events: Events,
+    state: QueueState,
+    config: Arc<WorkerConfig>,
+    owner: Arc<str>,
+}
+
+impl Worker {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db: Db,
+        storage: Storage,
+        models: Models,
+        keys: UserKeys,
+        settings: Settings,
+        events: Events,
+        state: QueueState,
+        config: WorkerConfig,
+    ) -> Self {
+        let owner = format!(
+            "{}-{}",
+            std::process::id(),
+            crate::auth::tokens::random_token()
+        );
+        Self {
+            db,
+            storage,
+            models,
+            keys,
+            settings,
+            events,
+            state,
+            config: Arc::new(config),
+            owner: owner.into(),
+        }
+    }
+
+    fn lease_ms(&self) -> i64 {
+        self.config.lease.as_millis() as i64
+    }
+
+    /// Claims and runs tasks until `shutdown` fires, then lets running calls finish for the grace
+    /// period and hands the rest back to the queue.
+    pub async fn run(self, shutdown: CancellationToken) {
+        match store::recover(&self.db, MAX_ATTEMPTS, self.config.single_instance).await {
+            Ok(queues) if !queues.is_empty() => {
+                tracing::info!(
+                    batches = queues.len(),
+                    "took back tasks interrupted by a previous stop"
+                );
+                for queue_id in queues {
+                    read::announce_all(&self.db, &self.state, &self.events, queue_id).await;
+                }
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "recovering interrupted tasks failed"),
+        }
+        let mut limit = self.settings.watch_concurrency();
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut sweep = tokio::time::interval(self.config.lease / 2);
+        let runs_cancel = CancellationToken::new();
+        let mut runs = JoinSet::new();
+
+        loop {
+            while let Some(done) = runs.try_join_next() {
+                if let Err(error) = done {
+                    tracing::error!(%error, "a task run panicked");
+                }
+            }
+            let allowed = *limit.borrow_and_update() as usize;
+            while self.state.running_count() < allowed && !shutdown.is_cancelled() {
+                match store::claim(&self.db, &self.owner, self.lease_ms()).await {
+                    Ok(Some(task)) => {
+                        let cancel = self.state.register(task.id, task.queue_id, &runs_cancel);
+                        let span = tracing::info_span!(
+                            "task",
+                            task_id = task.id,
+                            queue_id = task.queue_id,
+                            attempt = task.attempts
+                        );
+                        runs.spawn(self.clone().run_task(task, cancel).instrument(span));
+                    }
+                    Ok(None) => break,
+                    Err(error) => {
+                        tracing::error!(%error, "claiming a task failed");
+                        break;
+                    }
+                }
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = self.state.woken() => {}
+                changed = limit.changed() => {
+                    if changed.is_err() { break; }
+                }
+                Some(done) = runs.join_next(), if !runs.is_empty() => {
+                    if let Err(error) = done {
+                        tracing::error!(%error, "a task run panicked");
+                    }
+                }
+                _ = tick.tick() => {
+                    // Another instance (or the database) may have changed the limit.
+                    if let Err(error) = self.settings.concurrency().await {
+                        tracing::warn!(%error, "reading the concurrency limit failed");
+                    }
+                }
+                _ = sweep.tick() => self.sweep_expired().await,
+            }
+        }
+
+        tracing::info!(
+            running = runs.len(),
+            "queue stopping: no new tasks are claimed"
+        );
+        let grace = tokio::time::sleep(self.config.shutdown_grace);
+        tokio::pin!(grace);
+        loop {
+            tokio::select! {
+                next = runs.join_next() => if next.is_none() { break },
+                () = &mut grace => {
+                    tracing::warn!(running = runs.len(), "grace period over: handing unfinished tasks back");
+                    runs_cancel.cancel();
+                    while runs.join_next().await.is_some() {}
+                    break;
+                }
+            }
+        }
+    }
+
+    async fn sweep_expired(&self) {
+        match store::recover(&self.db, MAX_ATTEMPTS, false).await {
+            Ok(queues) => {
+                for queue_id in queues {
+                    tracing::warn!(queue_id, "took back tasks whose worker stopped answering");
+                    read::announce_all(&self.db, &self.state, &self.events, queue_id).await;
+                    self.state.wake();
+                }
+            }
+            Err(error) => tracing::warn!(%error, "sweeping expired leases failed"),
+        }
+    }
+
+    async fn run_task(self, task: Claimed, cancel: CancellationToken) {
+        let started = std::time::Instant::now();
+        read::announce(
+            &self.db,
+            &self.state,
+            &self.events,
+            task.queue_id,
+            Some(task.id),
+        )
+        .await;
+        let result = tokio::select! {
+            result = self.generate(&task) => Some(result),
+            () = cancel.cancelled() => None,
+            () = self.keep_lease(&task, &cancel) => None,
+        };
+        let outcome = match result {
+            Some(Ok(bytes)) => self.finish(&task, bytes, started.elapsed()).await,
+            Some(Err(error)) => self.failed(&task, error).await,
+            None => self.interrupted(&task).await,
+        };
+        if let Err(error) = outcome {
+            tracing::error!(%error, "recording the task's outcome failed");
+        }
+        self.state.unregister(task.id);
+        read::announce(
+            &self.db,
+            &self.state,
+            &self.events,
+            task.queue_id,
+            Some(task.id),
+        )
+        .await;
+        self.state.wake();
+    }
+
+    /// Renews the lease; returns (ending the run) once the task is no longer ours.
+    async fn keep_lease(&self, task: &Claimed, cancel: &CancellationToken) {
+        let every = self.config.lease / 3;
+        loop {
+            tokio::time::sleep(every).await;
+            match store::heartbeat(&self.db, task.id, &self.owner, self.lease_ms()).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    cancel.cancel();
+                    return;
+                }
+                Err(error) => tracing::warn!(%error, "renewing a lease failed"),
+            }
+        }
+    }
+
+    async fn generate(&self, task: &Claimed) -> Result<bytes::Bytes, ProviderError> {
+        let model = self.models.get(&task.model).ok_or_else(|| {
+            ProviderError::permanent(format!("the model '{}' is no longer offered", task.model))
+        })?;
+        let provider = self.models.provider(&model.provider).ok_or_else(|| {
+            ProviderError::permanent(format!(
+                "the provider '{}' is not configured",
+                model.provider
+            ))
+        })?;
+        let api_key = if task.used_user_key {
+            let key = self
+                .keys
+                .get(task.user_id, &model.provider)
+                .await
+                .map_err(|e| {
+                    ProviderError::retryable(format!("reading your API key failed: {e}"))
+                })?;
+            Some(key.ok_or_else(|| {
+                ProviderError::permanent(format!(
+                    "your own API key for {} was removed",
+                    model.provider
+                ))
+            })?)
+        } else {
+            None
+        };
+        let source_key = match (task.source.as_str(), &task.generated_image_url) {
+            ("result", Some(key)) => key.as_str(),
+            _ => task.original_image_url.as_str(),
+        };
+        let image =
+            self.storage.get(source_key).await.map_err(|e| {
+                ProviderError::permanent(format!("the source image is missing: {e}"))
+            })?;
+        let mime = images::sniff_mime(&image).unwrap_or("image/png");
+        let request = GenerateRequest {
+            image,
+            mime,
+            prompt: task.prompt.clone(),
+            upstream_model: model.upstream().to_owned(),
+            api_key,
+        };
+        let state = self.state.clone();
+        let events = self.events.clone();
+        let (task_id, queue_id) = (task.id, task.queue_id);
+        let progress = Arc::new(move |fraction: f32| {
+            state.set_progress(task_id, fraction);
+            events.publish(
+                queue_id,
+                "progress",
+                serde_json::json!({ "taskId": task_id, "progress": fraction }),
+            );
+        });
+        match tokio::time::timeout(
+            self.config.call_timeout,
+            provider.generate(request, progress),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(ProviderError::retryable(
+                "the image service did not answer in time",
+            )),
+        }
+    }
+
+    async fn finish(&self, task: &Claimed, bytes: bytes::Bytes, elapsed: Duration) -> Result<()> {
+        let Some(mime) = images::sniff_mime(&bytes) else {
+            return self
+                .failed(
+                    task,
+                    ProviderError::retryable(
+                        "the image service sent something that is not an image",
+                    ),
+                )
+                .await;
+        };
+        let extension = mime
+            .rsplit('/')
+            .next()
+            .unwrap_or("png")
+            .replace("jpeg", "jpg");
+        let key = Storage::new_key("results", &extension);
+        self.storage.put(&key, bytes).await?;
+        let outcome = Outcome {
+            image_key: &key,
+            image_mime: mime,
+            duration_ms: elapsed.as_millis() as i64,
+        };
+        if store::complete(&self.db, task, &self.owner, outcome).await? {
+            tracing::info!(elapsed_ms = elapsed.as_millis() as u64, "task completed");
+        } else {
+            tracing::info!("task was cancelled while running; its result is dropped");
+            self.storage.delete_all(&[key]).await;
+        }
+        Ok(())
+    }
+
+    async fn failed(&self, task: &Claimed, error: ProviderError) -> Result<()> {
+        let message = error.to_string();
+        match error {
+            ProviderError::Retryable { retry_after, .. } if task.attempts < MAX_ATTEMPTS => {
+                let delay = self.config.retry.delay(task.attempts, retry_after);
+                tracing::warn!(%message, retry_in_ms = delay.as_millis() as u64, "attempt failed, will retry");
+                let run_at = db::now_millis() + delay.as_millis() as i64;
+                store::retry_later(&self.db, task, &self.owner, &message, run_at).await?;
+            }
+            _ => {
+                tracing::warn!(%message, "task failed");
+                store::fail(&self.db, task, &self.owner, &message).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Cancelled by the owner (the database already says so) or stopped by shutdown.
+    async fn interrupted(&self, task: &Claimed) -> Result<()> {
+        store::release(&self.db, task, &self.owner).await
+    }
+}

@@ -1,0 +1,92 @@
+//! Reading the multipart body of `POST /api/batch/create` as a stream: each image is checked
+//! and stored as it arrives, so a batch is never held in memory whole.
+
+use axum::extract::{Multipart, multipart::Field};
+use bytes::{Bytes, BytesMut};
+
+use crate::{
+    Error, Result,
+    batch::{
+        Draft,
+        draft::{MAX_IMAGE_BYTES, too_big},
+    },
+};
+
+/// The text fields and the staged images of a create request.
+pub struct Upload {
+    pub draft: Draft,
+    pub prompt: Option<String>,
+    pub model: Option<String>,
+    pub batch_name: Option<String>,
+}
+
+const MAX_TEXT_BYTES: usize = 64 * 1024;
+
+/// Reads the whole body; on error, the files staged so far are removed when the draft drops.
+pub async fn read(mut multipart: Multipart, draft: Draft) -> Result<Upload> {
+    let mut upload = Upload {
+        draft,
+        prompt: None,
+        model: None,
+        batch_name: None,
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad_body)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "images" | "images[]" | "image" => {
+                upload.draft.ensure_room()?;
+                let filename = field
+                    .file_name()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| format!("image-{}", upload.draft.len() + 1));
+                let bytes = read_limited(field, MAX_IMAGE_BYTES)
+                    .await?
+                    .ok_or_else(|| too_big(&filename))?;
+                upload.draft.add(&filename, bytes).await?;
+            }
+            "prompt" => upload.prompt = Some(text(field, "prompt").await?),
+            "model" => upload.model = Some(text(field, "model").await?),
+            "batchName" | "batch_name" => upload.batch_name = Some(text(field, "batchName").await?),
+            other => {
+                return Err(Error::BadRequest(format!(
+                    "unexpected form field '{other}'; send images, prompt, model and batchName"
+                )));
+            }
+        }
+    }
+    Ok(upload)
+}
+
+/// The field's bytes, or `None` as soon as they pass `limit` (the rest is never read).
+async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Option<Bytes>> {
+    let mut buffer = BytesMut::new();
+    while let Some(chunk) = field.chunk().await.map_err(bad_body)? {
+        if buffer.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        buffer.extend_from_slice(&chunk);
+    }
+    Ok(Some(buffer.freeze()))
+}
+
+async fn text(field: Field<'_>, name: &str) -> Result<String> {
+    let bytes = read_limited(field, MAX_TEXT_BYTES)
+        .await?
+        .ok_or_else(|| Error::PayloadTooLarge(format!("the field '{name}' is too long")))?;
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| Error::BadRequest(format!("the field '{name}' is not UTF-8 text")))
+}
+
+fn bad_body(error: axum::extract::multipart::MultipartError) -> Error {
+    let status = error.status();
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        Error::PayloadTooLarge(
+            "the upload is larger than a batch may be (50 images of at most 10 MB)".into(),
+        )
+    } else {
+        Error::BadRequest(format!(
+            "the upload could not be read: {}",
+            error.body_text()
+        ))
+    }
+}
