@@ -84,6 +84,11 @@ impl TestServer {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Path of the SQLite database file.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.path().join("imgbatch.db")
@@ -232,5 +237,135 @@ async fn wait_until_listening(mut lines: mpsc::UnboundedReceiver<String>) -> (St
             tokio::spawn(async move { while lines.recv().await.is_some() {} });
             return (url, admin_password);
         }
+    }
+}
+
+pub mod fixtures;
+
+impl TestServer {
+    /// Creates a batch and returns its id, asserting success.
+    pub async fn create_batch(
+        &self,
+        token: &str,
+        files: &[(&str, Vec<u8>)],
+        prompt: &str,
+        model: &str,
+    ) -> i64 {
+        let (status, body) = self.try_create_batch(token, files, prompt, model).await;
+        assert_eq!(status, StatusCode::CREATED, "create batch: {body}");
+        body["queueId"].as_i64().expect("queueId")
+    }
+
+    /// Sends a create request and returns the status and body.
+    pub async fn try_create_batch(
+        &self,
+        token: &str,
+        files: &[(&str, Vec<u8>)],
+        prompt: &str,
+        model: &str,
+    ) -> (StatusCode, Value) {
+        let form = fixtures::batch_form(files, prompt, model);
+        json_response(
+            self.request(Method::POST, "/api/batch/create", Some(token))
+                .multipart(form),
+        )
+        .await
+    }
+
+    /// The batch with its tasks.
+    pub async fn queue(&self, token: &str, queue_id: i64) -> Value {
+        let (status, body) = self
+            .call(
+                Method::GET,
+                &format!("/api/batch/queue/{queue_id}"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["data"].clone()
+    }
+
+    /// Polls until the batch is no longer pending or processing (at most `timeout`).
+    pub async fn wait_finished(&self, token: &str, queue_id: i64, timeout: Duration) -> Value {
+        self.wait_for(token, queue_id, timeout, |q| {
+            !matches!(
+                q["queue"]["status"].as_str(),
+                Some("pending" | "processing")
+            )
+        })
+        .await
+    }
+
+    /// Polls until `done` holds for the batch detail (at most `timeout`).
+    pub async fn wait_for(
+        &self,
+        token: &str,
+        queue_id: i64,
+        timeout: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let detail = self.queue(token, queue_id).await;
+            if done(&detail) {
+                return detail;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "batch {queue_id} did not get there in {timeout:?}: {detail:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The caller's balance.
+    pub async fn credits(&self, token: &str) -> i64 {
+        let (_, me) = self
+            .call(Method::GET, "/api/auth/me", Some(token), None)
+            .await;
+        me["data"]["credits"].as_i64().expect("credits")
+    }
+
+    /// Rows in a table, to prove a rejected request created nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        let db = self.database().await;
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&db)
+            .await
+            .expect("count");
+        n
+    }
+
+    /// Files under the storage directory.
+    pub fn stored_files(&self) -> usize {
+        fn walk(dir: &Path) -> usize {
+            std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .map(|e| {
+                            let path = e.path();
+                            if path.is_dir() { walk(&path) } else { 1 }
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        walk(&self.data_dir.path().join("objects"))
+    }
+
+    /// Sets the global concurrency as admin.
+    pub async fn set_concurrency(&self, admin: &str, limit: u32) {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/admin/config/concurrency",
+                Some(admin),
+                Some(json!({ "concurrency": limit })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
     }
 }

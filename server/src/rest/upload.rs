@@ -30,7 +30,33 @@ pub async fn read(mut multipart: Multipart, draft: Draft) -> Result<Upload> {
         model: None,
         batch_name: None,
     };
-    while let Some(field) = multipart.next_field().await.map_err(bad_body)? {
+    match read_fields(&mut multipart, &mut upload).await {
+        Ok(()) => Ok(upload),
+        Err(error) => {
+            drain(&mut multipart).await;
+            Err(error)
+        }
+    }
+}
+
+/// Most of the rest of a rejected body read before answering: a client still sending would
+/// otherwise see a reset connection instead of the error message.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+async fn drain(multipart: &mut Multipart) {
+    let mut drained = 0;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(chunk)) = field.chunk().await {
+            drained += chunk.len();
+            if drained > DRAIN_LIMIT {
+                return;
+            }
+        }
+    }
+}
+
+async fn read_fields(multipart: &mut Multipart, upload: &mut Upload) -> Result<()> {
+    while let Some(mut field) = multipart.next_field().await.map_err(bad_body)? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "images" | "images[]" | "image" => {
@@ -39,14 +65,18 @@ pub async fn read(mut multipart: Multipart, draft: Draft) -> Result<Upload> {
                     .file_name()
                     .map(str::to_owned)
                     .unwrap_or_else(|| format!("image-{}", upload.draft.len() + 1));
-                let bytes = read_limited(field, MAX_IMAGE_BYTES)
-                    .await?
-                    .ok_or_else(|| too_big(&filename))?;
+                let Some(bytes) = read_limited(&mut field, MAX_IMAGE_BYTES).await? else {
+                    // Finish this field so that the drain goes on at the next one.
+                    while let Ok(Some(_)) = field.chunk().await {}
+                    return Err(too_big(&filename));
+                };
                 upload.draft.add(&filename, bytes).await?;
             }
-            "prompt" => upload.prompt = Some(text(field, "prompt").await?),
-            "model" => upload.model = Some(text(field, "model").await?),
-            "batchName" | "batch_name" => upload.batch_name = Some(text(field, "batchName").await?),
+            "prompt" => upload.prompt = Some(text(&mut field, "prompt").await?),
+            "model" => upload.model = Some(text(&mut field, "model").await?),
+            "batchName" | "batch_name" => {
+                upload.batch_name = Some(text(&mut field, "batchName").await?)
+            }
             other => {
                 return Err(Error::BadRequest(format!(
                     "unexpected form field '{other}'; send images, prompt, model and batchName"
@@ -54,11 +84,11 @@ pub async fn read(mut multipart: Multipart, draft: Draft) -> Result<Upload> {
             }
         }
     }
-    Ok(upload)
+    Ok(())
 }
 
 /// The field's bytes, or `None` as soon as they pass `limit` (the rest is never read).
-async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Option<Bytes>> {
+async fn read_limited(field: &mut Field<'_>, limit: usize) -> Result<Option<Bytes>> {
     let mut buffer = BytesMut::new();
     while let Some(chunk) = field.chunk().await.map_err(bad_body)? {
         if buffer.len() + chunk.len() > limit {
@@ -69,7 +99,7 @@ async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Option<Bytes
     Ok(Some(buffer.freeze()))
 }
 
-async fn text(field: Field<'_>, name: &str) -> Result<String> {
+async fn text(field: &mut Field<'_>, name: &str) -> Result<String> {
     let bytes = read_limited(field, MAX_TEXT_BYTES)
         .await?
         .ok_or_else(|| Error::PayloadTooLarge(format!("the field '{name}' is too long")))?;

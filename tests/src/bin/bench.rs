@@ -1,0 +1,217 @@
+//! Benchmarks of the real server binary against the mock AI service, printed as Markdown:
+//! batch makespan against the ideal, queue overhead with an instant provider, and the upload
+//! of a full 50 × 10 MB batch. Run with `make bench` (after a release build).
+
+use std::{
+    io::Cursor,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use image::{DynamicImage, ImageFormat, RgbImage};
+use integration_tests::{TestServer, fixtures::pngs, mock_ai::MockAi};
+use rand::Rng;
+use reqwest::multipart::{Form, Part};
+
+type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+#[tokio::main]
+async fn main() -> BenchResult<()> {
+    let mut report = String::from("| benchmark | setting | result |\n|---|---|---|\n");
+    for concurrency in [1, 3, 10] {
+        let (measured, ideal) = makespan(concurrency).await?;
+        report.push_str(&format!(
+            "| makespan, 50 images, latency 500 ms ± 20 % | concurrency {concurrency} | {:.2} s measured, {:.2} s ideal, ratio **{:.3}** |\n",
+            measured.as_secs_f64(),
+            ideal.as_secs_f64(),
+            measured.as_secs_f64() / ideal.as_secs_f64()
+        ));
+        eprintln!("makespan c={concurrency}: {measured:?} (ideal {ideal:?})");
+    }
+    let overhead = queue_overhead().await?;
+    report.push_str(&format!(
+        "| queue overhead, 2,000 tasks, instant provider | concurrency 10 | **{:.0} tasks/s**; claim-to-call p50 {} ms, p99 {} ms |\n",
+        overhead.tasks_per_sec, overhead.p50_ms, overhead.p99_ms
+    ));
+    eprintln!("queue overhead: {overhead:?}");
+    let upload = upload().await?;
+    report.push_str(&format!(
+        "| upload of 50 × {:.1} MB PNG | one request | accepted in **{:.2} s**; server peak RSS **{} MB** (idle {} MB) |\n",
+        upload.file_mb,
+        upload.accept.as_secs_f64(),
+        upload.peak_rss_mb,
+        upload.idle_rss_mb
+    ));
+    eprintln!("upload: {upload:?}");
+    // The report is this program's output.
+    std::io::Write::write_all(&mut std::io::stdout(), report.as_bytes())?;
+    Ok(())
+}
+
+async fn server_with(mock: &MockAi, extra: &[(&str, &str)]) -> TestServer {
+    let base = mock.openai_base();
+    let mut env = vec![
+        ("IMGBATCH_OPENAI_BASE_URL", base.as_str()),
+        ("IMGBATCH_OPENAI_API_KEY", "sk-bench"),
+        ("IMGBATCH_SIGNUP_CREDITS", "2000"),
+        ("RUST_LOG", "warn"),
+    ];
+    env.extend_from_slice(extra);
+    TestServer::start_with(&env).await
+}
+
+async fn makespan(concurrency: u32) -> BenchResult<(Duration, Duration)> {
+    let mock = MockAi::start().await;
+    mock.set_latency(Duration::from_millis(500), 0.2);
+    let server = server_with(&mock, &[]).await;
+    let admin = server.admin_token().await;
+    server.set_concurrency(&admin, concurrency).await;
+    let token = server.register("bench", "password123").await;
+    let files = pngs(50);
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let started = Instant::now();
+    let id = server
+        .create_batch(&token, &files, "bench", "gpt-image-1")
+        .await;
+    server
+        .wait_finished(&token, id, Duration::from_secs(120))
+        .await;
+    let measured = started.elapsed();
+    let rounds = 50u32.div_ceil(concurrency);
+    Ok((measured, Duration::from_millis(500) * rounds))
+}
+
+#[derive(Debug)]
+struct Overhead {
+    tasks_per_sec: f64,
+    p50_ms: i64,
+    p99_ms: i64,
+}
+
+async fn queue_overhead() -> BenchResult<Overhead> {
+    let mock = MockAi::start().await;
+    let server = server_with(&mock, &[]).await;
+    let admin = server.admin_token().await;
+    server.set_concurrency(&admin, 10).await;
+    let token = server.register("bench", "password123").await;
+    let files = pngs(50);
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    // Map the mock's monotonic clock onto Unix time to compare with the server's claim times.
+    let (base_instant, base_unix) = (Instant::now(), unix_ms());
+    let mut ids = Vec::new();
+    for _ in 0..40 {
+        ids.push(
+            server
+                .create_batch(&token, &files, "bench", "gpt-image-1")
+                .await,
+        );
+    }
+    for id in &ids {
+        server
+            .wait_finished(&token, *id, Duration::from_secs(300))
+            .await;
+    }
+    let db = server.database().await;
+    let mut claims: Vec<(i64,)> =
+        sqlx::query_as("SELECT started_at FROM batch_tasks ORDER BY started_at")
+            .fetch_all(&db)
+            .await?;
+    claims.sort_unstable();
+    let (first, last): (i64, i64) =
+        sqlx::query_as("SELECT MIN(started_at), MAX(finished_at) FROM batch_tasks")
+            .fetch_one(&db)
+            .await?;
+    let mut calls: Vec<i64> = mock
+        .requests()
+        .iter()
+        .map(|r| base_unix + r.at.duration_since(base_instant).as_millis() as i64)
+        .collect();
+    calls.sort_unstable();
+    // Tasks are claimed and called in the same order, so the k-th claim pairs with the k-th call.
+    let mut delays: Vec<i64> = claims
+        .iter()
+        .zip(&calls)
+        .map(|((claim,), call)| call - claim)
+        .collect();
+    delays.sort_unstable();
+    let pick = |q: f64| {
+        delays
+            .get(((delays.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(0)
+    };
+    Ok(Overhead {
+        tasks_per_sec: calls.len() as f64 / ((last - first).max(1) as f64 / 1000.0),
+        p50_ms: pick(0.5),
+        p99_ms: pick(0.99),
+    })
+}
+
+#[derive(Debug)]
+struct Upload {
+    file_mb: f64,
+    accept: Duration,
+    peak_rss_mb: u64,
+    idle_rss_mb: u64,
+}
+
+async fn upload() -> BenchResult<Upload> {
+    let mock = MockAi::start().await;
+    let server = server_with(&mock, &[("IMGBATCH_DEMO_DELAY_MS", "60000")]).await;
+    let token = server.register("bench", "password123").await;
+    let noise = noise_png(1_800, 1_800)?;
+    let idle = rss_mb(server.pid(), "VmRSS")?;
+    let mut form = Form::new();
+    for i in 0..50 {
+        form = form.part(
+            "images",
+            Part::bytes(noise.clone()).file_name(format!("noise-{i}.png")),
+        );
+    }
+    form = form.text("prompt", "bench").text("model", "demo");
+    let started = Instant::now();
+    let response = server
+        .request(reqwest::Method::POST, "/api/batch/create", Some(&token))
+        .multipart(form)
+        .send()
+        .await?;
+    let status = response.status();
+    let body = response.text().await?;
+    let accept = started.elapsed();
+    if !status.is_success() {
+        return Err(format!("upload rejected: {status} {body}").into());
+    }
+    Ok(Upload {
+        file_mb: noise.len() as f64 / (1024.0 * 1024.0),
+        accept,
+        peak_rss_mb: rss_mb(server.pid(), "VmHWM")?,
+        idle_rss_mb: idle,
+    })
+}
+
+/// A PNG of random pixels just under 10 MB: noise does not compress.
+fn noise_png(width: u32, height: u32) -> BenchResult<Vec<u8>> {
+    let mut rng = rand::thread_rng();
+    let picture = RgbImage::from_fn(width, height, |_, _| {
+        image::Rgb([rng.r#gen(), rng.r#gen(), rng.r#gen()])
+    });
+    let mut out = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(picture).write_to(&mut out, ImageFormat::Png)?;
+    Ok(out.into_inner())
+}
+
+fn rss_mb(pid: Option<u32>, field: &str) -> BenchResult<u64> {
+    let pid = pid.ok_or("the server has no pid")?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or("no memory figure")?;
+    Ok(kb / 1024)
+}
+
+fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

@@ -1,0 +1,70 @@
+//! Durability: a server killed with SIGKILL mid-batch finishes every task after a restart, and
+//! charges the batch once.
+
+use std::time::Duration;
+
+use integration_tests::{
+    TestServer,
+    fixtures::{borrowed, pngs},
+    mock_ai::MockAi,
+};
+use serde_json::json;
+
+#[tokio::test]
+async fn kill_9_mid_batch_then_restart_completes_every_task_once() {
+    let mock = MockAi::start().await;
+    mock.set_latency(Duration::from_millis(500), 0.1);
+    let base = mock.openai_base();
+    let env = [
+        ("IMGBATCH_OPENAI_BASE_URL", base.as_str()),
+        ("IMGBATCH_OPENAI_API_KEY", "sk-system"),
+        ("IMGBATCH_SIGNUP_CREDITS", "50"),
+    ];
+    let server = TestServer::start_with(&env).await;
+    let token = server.register("alice", "password123").await;
+    let files = pngs(12);
+    let id = server
+        .create_batch(&token, &borrowed(&files), "edit", "gpt-image-1")
+        .await;
+    server
+        .wait_for(&token, id, Duration::from_secs(20), |d| {
+            let done = d["queue"]["completedImages"].as_i64().unwrap_or(0);
+            let running = d["tasks"].as_array().map_or(0, |t| {
+                t.iter()
+                    .filter(|t| t["status"] == json!("processing"))
+                    .count()
+            });
+            done >= 2 && running > 0
+        })
+        .await;
+
+    let data_dir = server.kill().await;
+    let server = TestServer::start_in(data_dir, &env).await;
+    let token = server.login("alice", "password123").await;
+    let detail = server
+        .wait_finished(&token, id, Duration::from_secs(60))
+        .await;
+    assert_eq!(detail["queue"]["status"], json!("completed"), "{detail:#}");
+    assert_eq!(detail["queue"]["completedImages"], json!(12));
+    assert!(
+        detail["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .all(|t| t["version"] == json!(1))
+    );
+    assert_eq!(server.credits(&token).await, 38, "charged once: 50 − 12");
+
+    let db = server.database().await;
+    let (charges,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM credit_ledger WHERE reason = 'batch'")
+            .fetch_one(&db)
+            .await
+            .expect("ledger");
+    assert_eq!(charges, 1);
+    let (versions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM task_versions")
+        .fetch_one(&db)
+        .await
+        .expect("versions");
+    assert_eq!(versions, 12, "no task produced two results");
+}

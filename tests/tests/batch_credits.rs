@@ -1,0 +1,145 @@
+//! Credits under concurrent submissions, and users' own API keys.
+
+use std::{sync::Arc, time::Duration};
+
+use integration_tests::{
+    TestServer,
+    fixtures::{borrowed, pngs},
+    mock_ai::MockAi,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn concurrent_submissions_never_overdraw() {
+    let server = Arc::new(
+        TestServer::start_with(&[
+            ("IMGBATCH_SIGNUP_CREDITS", "7"),
+            ("IMGBATCH_DEMO_DELAY_MS", "0"),
+        ])
+        .await,
+    );
+    let token = server.register("alice", "password123").await;
+    let mut submissions = Vec::new();
+    for _ in 0..20 {
+        let server = server.clone();
+        let token = token.clone();
+        submissions.push(tokio::spawn(async move {
+            let files = pngs(2);
+            server
+                .try_create_batch(&token, &borrowed(&files), "invert", "demo")
+                .await
+                .0
+        }));
+    }
+    let mut accepted = 0;
+    for submission in submissions {
+        match submission.await.expect("join") {
+            StatusCode::CREATED => accepted += 1,
+            StatusCode::PAYMENT_REQUIRED => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(accepted, 3, "7 credits pay for three batches of 2");
+    assert_eq!(server.credits(&token).await, 1);
+    assert_eq!(server.count("batch_queues").await, 3);
+    assert_eq!(server.count("batch_tasks").await, 6);
+
+    let db = server.database().await;
+    let (ledger,): (i64,) = sqlx::query_as("SELECT SUM(delta) FROM credit_ledger WHERE user_id = (SELECT id FROM users WHERE username = 'alice')")
+        .fetch_one(&db)
+        .await
+        .expect("ledger");
+    assert_eq!(ledger, 1, "the balance equals the ledger");
+    // Rejected submissions removed their files: only the 6 accepted originals (and results) remain.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (results,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM task_versions")
+        .fetch_one(&db)
+        .await
+        .expect("versions");
+    assert_eq!(server.stored_files() as i64, 6 + results);
+}
+
+#[tokio::test]
+async fn a_users_own_key_makes_images_free_and_is_used_for_the_call() {
+    let mock = MockAi::start().await;
+    let base = mock.openai_base();
+    let server = TestServer::start_with(&[
+        ("IMGBATCH_OPENAI_BASE_URL", base.as_str()),
+        ("IMGBATCH_OPENAI_API_KEY", "sk-system"),
+    ])
+    .await;
+    let token = server.register("bob", "password123").await;
+
+    let (status, body) = server
+        .call(Method::GET, "/api/user/keys", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["data"],
+        json!([{"provider": "openai", "hasKey": false}])
+    );
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            "/api/user/keys/openai",
+            Some(&token),
+            Some(json!({"apiKey": "sk-bobs-own"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            "/api/user/keys/demo",
+            Some(&token),
+            Some(json!({"apiKey": "x"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the demo provider takes no key"
+    );
+
+    let db = server.database().await;
+    let (ciphertext,): (Vec<u8>,) = sqlx::query_as("SELECT ciphertext FROM user_provider_keys")
+        .fetch_one(&db)
+        .await
+        .expect("stored key");
+    assert!(
+        !ciphertext.windows(11).any(|w| w == b"sk-bobs-own"),
+        "encrypted at rest"
+    );
+
+    let files = pngs(3);
+    let (status, created) = server
+        .try_create_batch(&token, &borrowed(&files), "edit", "gpt-image-1")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["usedUserKey"], json!(true));
+    let id = created["queueId"].as_i64().expect("id");
+    server
+        .wait_finished(&token, id, Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        server.credits(&token).await,
+        20,
+        "no credits with the user's own key"
+    );
+    assert!(
+        mock.requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer sk-bobs-own"))
+    );
+
+    let (status, _) = server
+        .call(Method::DELETE, "/api/user/keys/openai", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, created) = server
+        .try_create_batch(&token, &borrowed(&files), "edit", "gpt-image-1")
+        .await;
+    assert_eq!(created["usedUserKey"], json!(false));
+    assert_eq!(server.credits(&token).await, 17);
+}
