@@ -1,15 +1,24 @@
-import { test as base, expect } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
 
-/** Fails the test on any console error or uncaught exception in the page. */
-export const test = base.extend<{ consoleErrors: string[] }>({
+type Console = {
+  /** Console errors seen so far. */
+  errors: string[];
+  /** Declares a console error the test provokes on purpose (e.g. a rejected login's HTTP status). */
+  allow: (pattern: RegExp) => void;
+};
+
+/** Fails the test on any unexpected console error or uncaught exception in the page. */
+export const test = base.extend<{ consoleErrors: Console }>({
   consoleErrors: async ({ page }, use) => {
     const errors: string[] = [];
+    const allowed: RegExp[] = [];
     page.on("console", (msg) => {
       if (msg.type() === "error") errors.push(msg.text());
     });
     page.on("pageerror", (err) => errors.push(err.message));
-    await use(errors);
-    expect(errors, "console errors").toEqual([]);
+    await use({ errors, allow: (pattern) => allowed.push(pattern) });
+    const unexpected = errors.filter((e) => !allowed.some((p) => p.test(e)));
+    expect(unexpected, "console errors").toEqual([]);
   },
 });
 
@@ -21,6 +30,6 @@ export const user = {
 };
 
 /** Resolves once the WebAssembly bundle has hydrated the page. */
-export async function waitForHydration(page: import("@playwright/test").Page) {
+export async function waitForHydration(page: Page) {
   await page.waitForFunction(() => (window as any).__imgbatchHydrated === true);
 }

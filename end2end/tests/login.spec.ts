@@ -22,6 +22,8 @@ test("signs in through the form and sees the signed-in state", async ({ page, co
 });
 
 test("shows a clear message for a wrong password", async ({ page, consoleErrors }) => {
+  // The rejected login answers 422, which the browser reports as a failed resource.
+  consoleErrors.allow(/status of 422/);
   await page.goto("/");
   await waitForHydration(page);
   const form = page.getByRole("form", { name: "Sign in" });

@@ -56,6 +56,8 @@ impl TestServer {
 
     /// Starts a server over an existing data directory (e.g. after a restart).
     pub async fn start_in(data_dir: TempDir, env: &[(&str, &str)]) -> Self {
+        // Only a new database prints the first admin's password.
+        let fresh = !data_dir.path().join("imgbatch.db").exists();
         let mut command = Command::new(server_binary());
         command
             .arg("serve")
@@ -71,7 +73,7 @@ impl TestServer {
         }
         let mut child = command.spawn().expect("start the server binary");
         let lines = forward_output(&mut child);
-        let (base_url, admin_password) = wait_until_listening(lines).await;
+        let (base_url, admin_password) = wait_until_listening(lines, fresh).await;
         Self {
             child,
             base_url,
@@ -220,10 +222,15 @@ where
     });
 }
 
-async fn wait_until_listening(mut lines: mpsc::UnboundedReceiver<String>) -> (String, String) {
+async fn wait_until_listening(
+    mut lines: mpsc::UnboundedReceiver<String>,
+    expect_banner: bool,
+) -> (String, String) {
     let mut admin_password = String::new();
+    let mut base_url = None;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    // stdout (logs) and stderr (the banner) arrive through separate pipes, in either order.
+    while base_url.is_none() || (expect_banner && admin_password.is_empty()) {
         let line = tokio::time::timeout_at(deadline, lines.recv())
             .await
             .expect("the server did not start within 30 s")
@@ -232,12 +239,12 @@ async fn wait_until_listening(mut lines: mpsc::UnboundedReceiver<String>) -> (St
             admin_password = password.trim().to_owned();
         }
         if let Some(index) = line.find("listening on http://") {
-            let url = line[index + "listening on ".len()..].trim().to_owned();
-            // Keep draining so the server never blocks on a full pipe.
-            tokio::spawn(async move { while lines.recv().await.is_some() {} });
-            return (url, admin_password);
+            base_url = Some(line[index + "listening on ".len()..].trim().to_owned());
         }
     }
+    // Keep draining so the server never blocks on a full pipe.
+    tokio::spawn(async move { while lines.recv().await.is_some() {} });
+    (base_url.unwrap_or_default(), admin_password)
 }
 
 pub mod fixtures;

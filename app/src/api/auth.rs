@@ -5,21 +5,31 @@ use crate::{AppError, types::UserView};
 /// Signs in and stores the session cookie.
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<UserView, AppError> {
-    let session = super::context::backend()?
-        .login(&username, &password)
-        .await?;
-    super::context::remember(&session.token, session.max_age_secs);
-    Ok(session.user)
+    super::context::with_status(
+        async {
+            let session = super::context::backend()?
+                .login(&username, &password)
+                .await?;
+            super::context::remember(&session.token, session.max_age_secs);
+            Ok(session.user)
+        }
+        .await,
+    )
 }
 
 /// Creates an account, signs in and stores the session cookie.
 #[server(prefix = "/rpc", endpoint = "register")]
 pub async fn register(username: String, password: String) -> Result<UserView, AppError> {
-    let session = super::context::backend()?
-        .register(&username, &password)
-        .await?;
-    super::context::remember(&session.token, session.max_age_secs);
-    Ok(session.user)
+    super::context::with_status(
+        async {
+            let session = super::context::backend()?
+                .register(&username, &password)
+                .await?;
+            super::context::remember(&session.token, session.max_age_secs);
+            Ok(session.user)
+        }
+        .await,
+    )
 }
 
 /// Ends the session and removes the cookie.

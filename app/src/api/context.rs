@@ -29,3 +29,32 @@ pub fn set_session_cookie(value: Option<http::HeaderValue>) {
 pub fn remember(token: &str, max_age_secs: i64) {
     set_session_cookie(session::set_cookie(token, max_age_secs));
 }
+
+/// Gives a failed server function a fitting HTTP status (the default is 500). Plain form posts
+/// without JavaScript keep leptos' redirect back to the page instead.
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        let accepts_html = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
+            .and_then(|v| v.to_str().map(|v| v.contains("text/html")).ok())
+            .unwrap_or(false);
+        if let (false, Some(response)) =
+            (accepts_html, use_context::<leptos_axum::ResponseOptions>())
+        {
+            response.set_status(status_of(error));
+        }
+    }
+    result
+}
+
+fn status_of(error: &AppError) -> http::StatusCode {
+    use http::StatusCode;
+    match error {
+        AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Internal | AppError::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}

@@ -336,22 +336,9 @@ impl Batches {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(Error::Conflict(
-                "the task changed meanwhile; reload and try again".into(),
-            ));
+            return Err(changed_meanwhile());
         }
-        reopen(&mut tx, task.queue_id).await?;
-        tx.commit().await?;
-        read::announce(
-            &self.db,
-            &self.state,
-            &self.events,
-            task.queue_id,
-            Some(task_id),
-        )
-        .await;
-        self.state.wake();
-        Ok(())
+        self.requeue(tx, task.queue_id, task_id).await
     }
 
     /// Regenerates a task with a new prompt as its next version, charged like one image.
@@ -399,9 +386,7 @@ impl Batches {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(Error::Conflict(
-                "the task changed meanwhile; reload and try again".into(),
-            ));
+            return Err(changed_meanwhile());
         }
         if cost > 0 {
             let entry = credits::Entry {
@@ -411,18 +396,22 @@ impl Batches {
             };
             credits::apply(&mut tx, entry).await?;
         }
-        reopen(&mut tx, task.queue_id).await?;
-        tx.commit().await?;
-        read::announce(
-            &self.db,
-            &self.state,
-            &self.events,
-            task.queue_id,
-            Some(task_id),
-        )
-        .await;
-        self.state.wake();
+        self.requeue(tx, task.queue_id, task_id).await?;
         Ok(cost)
+    }
+
+    /// Finishes putting a task back in the queue: its batch is processing again, the change is
+    /// committed and announced, and the dispatcher looks for work.
+    async fn requeue(&self, mut tx: db::Tx, queue_id: i64, task_id: i64) -> Result<()> {
+        sqlx::query("UPDATE batch_queues SET status = 'processing' WHERE id = ?")
+            .bind(queue_id)
+            .execute(&mut *tx)
+            .await?;
+        store::recompute_batch(&mut tx, queue_id).await?;
+        tx.commit().await?;
+        read::announce(&self.db, &self.state, &self.events, queue_id, Some(task_id)).await;
+        self.state.wake();
+        Ok(())
     }
 
     /// The stored bytes and type of a task's original, latest result or a given version.
@@ -478,11 +467,6 @@ pub enum ImageKind {
     Version(i64),
 }
 
-/// A batch that gets work again is processing, even if it was cancelled or finished.
-async fn reopen(tx: &mut db::Tx, queue_id: i64) -> Result<()> {
-    sqlx::query("UPDATE batch_queues SET status = 'processing' WHERE id = ?")
-        .bind(queue_id)
-        .execute(&mut **tx)
-        .await?;
-    store::recompute_batch(tx, queue_id).await
+fn changed_meanwhile() -> Error {
+    Error::Conflict("the task changed meanwhile; reload and try again".into())
 }

@@ -150,8 +150,7 @@ pub async fn retry_later(
     message: &str,
     run_at: i64,
 ) -> Result<bool> {
-    let mut tx = db::begin_write(db).await?;
-    let done = sqlx::query(
+    let query = sqlx::query(
         "UPDATE batch_tasks SET status = 'pending', retry_count = retry_count + 1, next_run_at = ?,
            error_message = ?, lease_owner = NULL, lease_until = NULL,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
@@ -160,18 +159,13 @@ pub async fn retry_later(
     .bind(run_at)
     .bind(message)
     .bind(task.id)
-    .bind(owner)
-    .execute(&mut *tx)
-    .await?;
-    recompute_batch(&mut tx, task.queue_id).await?;
-    tx.commit().await?;
-    Ok(done.rows_affected() == 1)
+    .bind(owner);
+    end_run(db, task.queue_id, query).await
 }
 
 /// Marks a task failed with the provider's message.
 pub async fn fail(db: &Db, task: &Claimed, owner: &str, message: &str) -> Result<bool> {
-    let mut tx = db::begin_write(db).await?;
-    let done = sqlx::query(
+    let query = sqlx::query(
         "UPDATE batch_tasks SET status = 'failed', error_message = ?, lease_owner = NULL,
            lease_until = NULL, finished_at = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
          WHERE id = ? AND lease_owner = ? AND status = 'processing'",
@@ -179,30 +173,38 @@ pub async fn fail(db: &Db, task: &Claimed, owner: &str, message: &str) -> Result
     .bind(message)
     .bind(db::now_millis())
     .bind(task.id)
-    .bind(owner)
-    .execute(&mut *tx)
-    .await?;
-    recompute_batch(&mut tx, task.queue_id).await?;
-    tx.commit().await?;
-    Ok(done.rows_affected() == 1)
+    .bind(owner);
+    end_run(db, task.queue_id, query).await
 }
 
 /// Hands a task back unfinished (shutdown): the interrupted attempt does not count.
-pub async fn release(db: &Db, task: &Claimed, owner: &str) -> Result<()> {
-    let mut tx = db::begin_write(db).await?;
-    sqlx::query(
+pub async fn release(db: &Db, task: &Claimed, owner: &str) -> Result<bool> {
+    let query = sqlx::query(
         "UPDATE batch_tasks SET status = 'pending', attempts = MAX(attempts - 1, 0),
            lease_owner = NULL, lease_until = NULL, next_run_at = 0,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
          WHERE id = ? AND lease_owner = ? AND status = 'processing'",
     )
     .bind(task.id)
-    .bind(owner)
-    .execute(&mut *tx)
-    .await?;
-    recompute_batch(&mut tx, task.queue_id).await?;
+    .bind(owner);
+    end_run(db, task.queue_id, query).await
+}
+
+/// Applies the update that ends a run (guarded by the lease) together with its batch's
+/// counters; false when the task was no longer this worker's.
+async fn end_run<'q, A>(
+    db: &Db,
+    queue_id: i64,
+    query: sqlx::query::Query<'q, sqlx::Sqlite, A>,
+) -> Result<bool>
+where
+    A: sqlx::IntoArguments<sqlx::Sqlite> + 'q,
+{
+    let mut tx = db::begin_write(db).await?;
+    let done = query.execute(&mut *tx).await?;
+    recompute_batch(&mut tx, queue_id).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Returns tasks whose lease ran out (their worker died) to the queue, or fails those whose

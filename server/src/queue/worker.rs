@@ -184,14 +184,7 @@ impl Worker {
 
     async fn run_task(self, task: Claimed, cancel: CancellationToken) {
         let started = std::time::Instant::now();
-        read::announce(
-            &self.db,
-            &self.state,
-            &self.events,
-            task.queue_id,
-            Some(task.id),
-        )
-        .await;
+        self.announce(&task).await;
         let result = tokio::select! {
             result = self.generate(&task) => Some(result),
             () = cancel.cancelled() => None,
@@ -206,6 +199,11 @@ impl Worker {
             tracing::error!(%error, "recording the task's outcome failed");
         }
         self.state.unregister(task.id);
+        self.announce(&task).await;
+        self.state.wake();
+    }
+
+    async fn announce(&self, task: &Claimed) {
         read::announce(
             &self.db,
             &self.state,
@@ -214,7 +212,6 @@ impl Worker {
             Some(task.id),
         )
         .await;
-        self.state.wake();
     }
 
     /// Renews the lease; returns (ending the run) once the task is no longer ours.
@@ -351,6 +348,6 @@ impl Worker {
 
     /// Cancelled by the owner (the database already says so) or stopped by shutdown.
     async fn interrupted(&self, task: &Claimed) -> Result<()> {
-        store::release(&self.db, task, &self.owner).await
+        store::release(&self.db, task, &self.owner).await.map(drop)
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{ApiJson, ApiPath, data, message};
 use crate::{
-    Error, Result,
+    Result,
     auth::AdminUser,
     presets::{NewPreset, PresetChanges},
     state::AppState,
@@ -30,9 +30,8 @@ pub async fn set_concurrency(
     _admin: AdminUser,
     ApiJson(body): ApiJson<ConcurrencyBody>,
 ) -> Result<impl IntoResponse> {
-    let value = body
-        .concurrency
-        .ok_or_else(|| Error::BadRequest("the field 'concurrency' is required".into()))?;
+    // A missing field gets the same answer as a wrong value: what is accepted.
+    let value = body.concurrency.unwrap_or(Value::Null);
     let concurrency = state.settings.set_concurrency(&value).await?;
     Ok(Json(
         json!({ "success": true, "data": { "concurrency": concurrency } }),
