@@ -1,6 +1,6 @@
 //! `/api/admin/*`: settings and presets, for administrators only.
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use axum::{Json, extract::State, response::IntoResponse};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -50,8 +50,7 @@ pub async fn create_preset(
     _admin: AdminUser,
     ApiJson(body): ApiJson<NewPreset>,
 ) -> Result<impl IntoResponse> {
-    let preset = state.presets.create(body).await?;
-    Ok((StatusCode::CREATED, data(preset)))
+    Ok(data(state.presets.create(body).await?))
 }
 
 pub async fn update_preset(

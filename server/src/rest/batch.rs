@@ -1,21 +1,14 @@
 //! `/api/batch/*`: create, read, cancel, retry, edit, images, live events and models.
 
-use std::{convert::Infallible, time::Duration};
-
 use axum::{
     Json,
     body::Body,
     extract::{Multipart, Query, State},
-    http::{HeaderMap, header},
-    response::{
-        IntoResponse, Response,
-        sse::{Event as SseEvent, KeepAlive, Sse},
-    },
+    http::header,
+    response::{IntoResponse, Response},
 };
-use futures::{Stream, StreamExt, stream};
 use serde::Deserialize;
 use serde_json::json;
-use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 
 use super::{ApiJson, ApiPath, data, message, upload};
 use crate::{
@@ -41,16 +34,14 @@ pub async fn create(
             upload.batch_name.as_deref(),
         )
         .await?;
-    Ok((
-        axum::http::StatusCode::CREATED,
-        Json(json!({
+    // 200, as the seed's API answers, not 201.
+    Ok(Json(json!({
             "success": true,
             "queueId": created.queue_id,
             "totalImages": created.total_images,
             "usedUserKey": created.used_user_key,
             "creditsCharged": created.credits_charged,
-        })),
-    ))
+    })))
 }
 
 pub async fn queue(
@@ -172,63 +163,6 @@ async fn image(
         Body::from(bytes),
     )
         .into_response())
-}
-
-/// Server-Sent Events of one batch: a `snapshot` first (also after a reconnect, so a client
-/// resuming with `Last-Event-ID` is whole again), then `queue`, `task` and `progress` changes.
-pub async fn events(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ApiPath(id): ApiPath<i64>,
-    headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = std::result::Result<SseEvent, Infallible>>>> {
-    // Subscribe before the snapshot so that nothing between the two is missed.
-    let receiver = state.batches.events().subscribe();
-    let snapshot = state.batches.snapshot(&user, id).await?;
-    let resumed_from = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    if let Some(seq) = &resumed_from {
-        tracing::debug!(queue_id = id, last_event_id = %seq, "live progress resumed");
-    }
-    let first = SseEvent::default()
-        .event("snapshot")
-        .id(state.batches.events().next_seq().to_string())
-        .json_data(&snapshot)
-        .unwrap_or_default();
-    let batches = state.batches.clone();
-    let live = BroadcastStream::new(receiver).filter_map(move |item| {
-        let batches = batches.clone();
-        let user = user.clone();
-        async move {
-            match item {
-                Ok(event) if event.queue_id == id => Some(
-                    SseEvent::default()
-                        .event(event.kind)
-                        .id(event.seq.to_string())
-                        .json_data(&event.data)
-                        .unwrap_or_default(),
-                ),
-                Ok(_) => None,
-                // Fell behind: send the whole state again instead of the missed changes.
-                Err(BroadcastStreamRecvError::Lagged(_)) => {
-                    batches.snapshot(&user, id).await.ok().map(|snapshot| {
-                        SseEvent::default()
-                            .event("snapshot")
-                            .id(batches.events().next_seq().to_string())
-                            .json_data(&snapshot)
-                            .unwrap_or_default()
-                    })
-                }
-            }
-        }
-    });
-    let stream = stream::once(async move { first })
-        .chain(live)
-        .take_until(state.shutdown.clone().cancelled_owned())
-        .map(Ok);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 pub async fn models(State(state): State<AppState>, _user: CurrentUser) -> impl IntoResponse {

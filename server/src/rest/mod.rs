@@ -6,6 +6,7 @@ mod auth;
 mod batch;
 mod extract;
 mod keys;
+mod live;
 mod presets;
 mod upload;
 
@@ -42,7 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/batch/queues", get(batch::queues))
         .route("/batch/queue/{id}", get(batch::queue))
         .route("/batch/queue/{id}/cancel", post(batch::cancel))
-        .route("/batch/queue/{id}/events", get(batch::events))
+        .route("/batch/queue/{id}/events", get(live::events))
         .route("/batch/task/{id}/retry", post(batch::retry))
         .route("/batch/task/{id}/edit", post(batch::edit))
         .route("/batch/task/{id}/original", get(batch::original))

@@ -1,0 +1,87 @@
+//! `GET /api/batch/queue/:id/events`: live progress of one batch as Server-Sent Events.
+
+use std::{
+    convert::Infallible,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{
+    extract::State,
+    http::HeaderMap,
+    response::sse::{Event as SseEvent, KeepAlive, Sse},
+};
+use futures::{Stream, StreamExt, stream};
+use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
+
+use super::ApiPath;
+use crate::{Result, accounts::User, auth::CurrentUser, batch::Batches, state::AppState};
+
+/// A `snapshot` first (the whole batch; also what a client resuming with `Last-Event-ID` or
+/// falling behind gets), then `queue`, `task` and `progress` changes. Event ids grow strictly.
+pub async fn events(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = std::result::Result<SseEvent, Infallible>>>> {
+    if let Some(last) = headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
+        tracing::debug!(queue_id = id, last_event_id = %last, "live progress resumed");
+    }
+    // Subscribe before the snapshot so that no change between the two is lost.
+    let receiver = state.batches.events().subscribe();
+    let covered = Arc::new(AtomicU64::new(0));
+    let first = snapshot(&state.batches, &user, id, &covered).await?;
+
+    let batches = state.batches.clone();
+    let live = BroadcastStream::new(receiver).filter_map(move |item| {
+        let (batches, user, covered) = (batches.clone(), user.clone(), covered.clone());
+        async move {
+            match item {
+                // Changes announced before the snapshot was read are already in it.
+                Ok(event)
+                    if event.queue_id == id && event.seq > covered.load(Ordering::Relaxed) =>
+                {
+                    Some(
+                        SseEvent::default()
+                            .event(event.kind)
+                            .id(event.seq.to_string())
+                            .json_data(&event.data)
+                            .unwrap_or_default(),
+                    )
+                }
+                Ok(_) => None,
+                // Fell behind: the whole state again instead of the missed changes.
+                Err(BroadcastStreamRecvError::Lagged(_)) => {
+                    snapshot(&batches, &user, id, &covered).await.ok()
+                }
+            }
+        }
+    });
+    let stream = stream::once(async move { first })
+        .chain(live)
+        .take_until(state.shutdown.clone().cancelled_owned())
+        .map(Ok);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// The whole batch as one event. Its id is drawn before reading, so every change announced
+/// earlier is in it and every later change has a larger id.
+async fn snapshot(
+    batches: &Batches,
+    user: &User,
+    id: i64,
+    covered: &AtomicU64,
+) -> Result<SseEvent> {
+    let seq = batches.events().next_seq();
+    let detail = batches.snapshot(user, id).await?;
+    covered.store(seq, Ordering::Relaxed);
+    Ok(SseEvent::default()
+        .event("snapshot")
+        .id(seq.to_string())
+        .json_data(&detail)
+        .unwrap_or_default())
+}
