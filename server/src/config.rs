@@ -61,7 +61,7 @@ pub struct Config {
         global = true,
         hide_env_values = true
     )]
-    database_url: Option<String>,
+    database_url: Option<Secret<String>>,
 
     /// Credits a newly registered user starts with.
     #[arg(
@@ -186,7 +186,7 @@ impl Config {
     /// The database URL, derived from the data directory unless given.
     pub fn database_url(&self) -> Secret<String> {
         Secret::new(match &self.database_url {
-            Some(url) => url.clone(),
+            Some(url) => url.expose().clone(),
             None => format!("sqlite://{}", self.data_dir.join("imgbatch.db").display()),
         })
     }

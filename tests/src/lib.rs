@@ -376,3 +376,17 @@ impl TestServer {
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 }
+
+/// The system API key the tests configure for the OpenAI-compatible provider.
+pub const SYSTEM_KEY: &str = "sk-system";
+
+/// Server environment that points the OpenAI-compatible provider at a mock's `base` URL with
+/// [`SYSTEM_KEY`], followed by `extra`.
+pub fn openai_env<'a>(base: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut env = vec![
+        ("IMGBATCH_OPENAI_BASE_URL", base),
+        ("IMGBATCH_OPENAI_API_KEY", SYSTEM_KEY),
+    ];
+    env.extend_from_slice(extra);
+    env
+}

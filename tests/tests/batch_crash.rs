@@ -7,6 +7,7 @@ use integration_tests::{
     TestServer,
     fixtures::{borrowed, pngs},
     mock_ai::MockAi,
+    openai_env,
 };
 use serde_json::json;
 
@@ -15,11 +16,7 @@ async fn kill_9_mid_batch_then_restart_completes_every_task_once() {
     let mock = MockAi::start().await;
     mock.set_latency(Duration::from_millis(500), 0.1);
     let base = mock.openai_base();
-    let env = [
-        ("IMGBATCH_OPENAI_BASE_URL", base.as_str()),
-        ("IMGBATCH_OPENAI_API_KEY", "sk-system"),
-        ("IMGBATCH_SIGNUP_CREDITS", "50"),
-    ];
+    let env = openai_env(&base, &[("IMGBATCH_SIGNUP_CREDITS", "50")]);
     let server = TestServer::start_with(&env).await;
     let token = server.register("alice", "password123").await;
     let files = pngs(12);

@@ -64,11 +64,7 @@ async fn concurrent_submissions_never_overdraw() {
 async fn a_users_own_key_makes_images_free_and_is_used_for_the_call() {
     let mock = MockAi::start().await;
     let base = mock.openai_base();
-    let server = TestServer::start_with(&[
-        ("IMGBATCH_OPENAI_BASE_URL", base.as_str()),
-        ("IMGBATCH_OPENAI_API_KEY", "sk-system"),
-    ])
-    .await;
+    let server = TestServer::start_with(&openai_env(&base, &[])).await;
     let token = server.register("bob", "password123").await;
 
     let (status, body) = server

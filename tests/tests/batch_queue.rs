@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use integration_tests::{
-    TestServer, error_message,
+    SYSTEM_KEY, TestServer, error_message,
     fixtures::{borrowed, pngs},
     mock_ai::{Behavior, MockAi},
+    openai_env,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -16,12 +17,13 @@ const MODEL: &str = "gpt-image-1";
 async fn setup(extra: &[(&str, &str)]) -> (TestServer, MockAi, String, String) {
     let mock = MockAi::start().await;
     let base = mock.openai_base();
-    let mut env = vec![
-        ("IMGBATCH_OPENAI_BASE_URL", base.as_str()),
-        ("IMGBATCH_OPENAI_API_KEY", "sk-system-key"),
-        ("IMGBATCH_RETRY_BASE_MS", "100"),
-        ("IMGBATCH_SIGNUP_CREDITS", "100"),
-    ];
+    let mut env = openai_env(
+        &base,
+        &[
+            ("IMGBATCH_RETRY_BASE_MS", "100"),
+            ("IMGBATCH_SIGNUP_CREDITS", "100"),
+        ],
+    );
     env.extend_from_slice(extra);
     let server = TestServer::start_with(&env).await;
     let admin = server.admin_token().await;
@@ -61,7 +63,7 @@ async fn in_flight_calls_reach_but_never_exceed_the_limit() {
     assert!(
         requests
             .iter()
-            .all(|r| r.authorization.as_deref() == Some("Bearer sk-system-key"))
+            .all(|r| r.authorization.as_deref() == Some(format!("Bearer {SYSTEM_KEY}").as_str()))
     );
     assert!(
         requests

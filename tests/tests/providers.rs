@@ -7,6 +7,7 @@ use integration_tests::{
     TestServer,
     fixtures::image,
     mock_ai::{Behavior, MockAi, Protocol},
+    openai_env,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -63,11 +64,7 @@ async fn openai_gets_real_image_types_and_url_answers_are_downloaded() {
     let mock = MockAi::start().await;
     mock.script([Behavior::SuccessUrl]);
     let base = mock.openai_base();
-    let server = TestServer::start_with(&[
-        ("IMGBATCH_OPENAI_BASE_URL", base.as_str()),
-        ("IMGBATCH_OPENAI_API_KEY", "sk-system"),
-    ])
-    .await;
+    let server = TestServer::start_with(&openai_env(&base, &[])).await;
     let admin = server.admin_token().await;
     server.set_concurrency(&admin, 1).await;
     let token = server.register("bob", "password123").await;
@@ -107,13 +104,14 @@ async fn a_hanging_call_times_out_and_is_retried() {
     let mock = MockAi::start().await;
     mock.script([Behavior::Hang]);
     let base = mock.openai_base();
-    let server = TestServer::start_with(&[
-        ("IMGBATCH_OPENAI_BASE_URL", base.as_str()),
-        ("IMGBATCH_OPENAI_API_KEY", "sk-system"),
-        ("IMGBATCH_PROVIDER_TIMEOUT", "1"),
-        ("IMGBATCH_RETRY_BASE_MS", "100"),
-    ])
-    .await;
+    let env = openai_env(
+        &base,
+        &[
+            ("IMGBATCH_PROVIDER_TIMEOUT", "1"),
+            ("IMGBATCH_RETRY_BASE_MS", "100"),
+        ],
+    );
+    let server = TestServer::start_with(&env).await;
     let token = server.register("carol", "password123").await;
     let files = vec![("a.png", image(ImageFormat::Png, 8, 8))];
     let id = server
