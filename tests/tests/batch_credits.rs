@@ -6,6 +6,7 @@ use integration_tests::{
     TestServer,
     fixtures::{borrowed, pngs},
     mock_ai::MockAi,
+    openai_env,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
