@@ -27,7 +27,7 @@ pub struct Preset {
 
 /// Fields of a new preset.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct NewPreset {
     pub title: String,
     pub content: String,
@@ -41,7 +41,7 @@ pub struct NewPreset {
 
 /// Fields to change on a preset; absent ones stay as they are.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct PresetChanges {
     pub title: Option<String>,
     pub content: Option<String>,

@@ -163,6 +163,24 @@ impl TestServer {
             .expect("open database")
     }
 
+    /// Asks the process to stop (SIGTERM), waits for it to exit (at most `timeout`) and hands
+    /// back the data directory.
+    pub async fn terminate(mut self, timeout: Duration) -> TempDir {
+        let pid = self.child.id().expect("running server").to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .expect("run kill");
+        assert!(sent.success(), "SIGTERM sent");
+        let status = tokio::time::timeout(timeout, self.child.wait())
+            .await
+            .expect("the server stops within the timeout")
+            .expect("exit status");
+        assert!(status.success(), "a clean exit: {status}");
+        self.data_dir
+    }
+
     /// Kills the process at once (SIGKILL) and hands back the data directory.
     pub async fn kill(mut self) -> TempDir {
         let _ = self.child.kill().await;

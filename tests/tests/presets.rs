@@ -55,6 +55,15 @@ async fn admin_manages_presets() {
     assert_eq!(titles(&public)[0], "Sketch", "sortOrder 1 comes first");
 
     let path = format!("/api/admin/presets/{id}");
+    // A client may send back the whole object it read, read-only fields included.
+    let mut whole = created["data"].clone();
+    whole["category"] = json!("sketches");
+    let (status, updated) = server
+        .call(Method::PUT, &path, Some(&admin), Some(whole))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["data"]["category"], json!("sketches"));
+
     let change = json!({"title": "Pencil sketch", "isActive": false});
     let (status, updated) = server
         .call(Method::PUT, &path, Some(&admin), Some(change))
