@@ -70,3 +70,53 @@ fn strips_exif_from_jpeg() {
     assert!(!checked.bytes.windows(10).any(|w| w == b"GPS-secret"));
     assert!(decode(&checked.bytes).is_ok(), "still a valid JPEG");
 }
+
+/// CRC-32 (IEEE), for hand-made PNG chunks.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for byte in bytes {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut out = (data.len() as u32).to_be_bytes().to_vec();
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32(&body).to_be_bytes());
+    out
+}
+
+#[test]
+fn rejects_a_decompression_bomb_from_its_header_alone() {
+    // A 100-byte file claiming 11,000 × 11,000 pixels (363 MB decoded), within the per-side
+    // limit. Its pixel data is not even valid, so TooLarge (not Corrupt) shows it was refused
+    // from the header, before any decoding.
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&11_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&11_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    png.extend(chunk(b"IEND", &[]));
+    assert_eq!(
+        check(Bytes::from(png)).err(),
+        Some(ImageError::TooLarge {
+            width: 11_000,
+            height: 11_000
+        })
+    );
+}
