@@ -21,6 +21,8 @@ pub enum Error {
     Forbidden,
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("this endpoint does not take that HTTP method; see the API table in the README")]
+    MethodNotAllowed,
     /// The request could not be read (malformed JSON, wrong parameter type).
     #[error("{0}")]
     BadRequest(String),
@@ -33,6 +35,8 @@ pub enum Error {
     PaymentRequired(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    #[error("too many attempts; try again in {0} s")]
+    TooManyRequests(u64),
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -47,11 +51,13 @@ impl Error {
             }
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PaymentRequired(_) => StatusCode::PAYMENT_REQUIRED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -90,10 +96,12 @@ impl From<Error> for app::AppError {
             Error::Forbidden => Self::Forbidden,
             Error::NotFound(_) => Self::NotFound(error.to_string()),
             Error::BadRequest(_)
+            | Error::MethodNotAllowed
             | Error::Invalid(_)
             | Error::BadCredentials
             | Error::PaymentRequired(_)
-            | Error::PayloadTooLarge(_) => Self::Invalid(error.to_string()),
+            | Error::PayloadTooLarge(_)
+            | Error::TooManyRequests(_) => Self::Invalid(error.to_string()),
             Error::Conflict(_) => Self::Conflict(error.to_string()),
             Error::Database(_) | Error::Internal(_) => Self::Internal,
         }

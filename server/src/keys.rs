@@ -38,8 +38,13 @@ impl UserKeys {
     /// Stores (or replaces) a user's key for `provider`.
     pub async fn set(&self, user_id: i64, provider: &str, api_key: &str) -> Result<()> {
         let api_key = api_key.trim();
-        if api_key.is_empty() || api_key.len() > 500 {
-            return Err(Error::Invalid("an API key has 1 to 500 characters".into()));
+        if api_key.is_empty() {
+            return Err(Error::Invalid("the API key is empty".into()));
+        }
+        if api_key.len() > 500 {
+            return Err(Error::Invalid(
+                "an API key has at most 500 characters".into(),
+            ));
         }
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let ciphertext = self

@@ -85,7 +85,7 @@ impl Presets {
             .ok_or(Error::NotFound("preset"))
     }
 
-    #[tracing::instrument(skip_all, err(Display))]
+    #[tracing::instrument(skip_all, err(level = "info", Display))]
     pub async fn create(&self, new: NewPreset) -> Result<Preset> {
         let title = text("title", &new.title, MAX_TITLE)?;
         let content = text("content", &new.content, MAX_CONTENT)?;
@@ -119,7 +119,7 @@ impl Presets {
         self.get(id).await
     }
 
-    #[tracing::instrument(skip_all, fields(preset_id = id), err(Display))]
+    #[tracing::instrument(skip_all, fields(preset_id = id), err(level = "info", Display))]
     pub async fn update(&self, id: i64, changes: PresetChanges) -> Result<Preset> {
         let title = changes
             .title
@@ -155,7 +155,7 @@ impl Presets {
         self.get(id).await
     }
 
-    #[tracing::instrument(skip_all, fields(preset_id = id), err(Display))]
+    #[tracing::instrument(skip_all, fields(preset_id = id), err(level = "info", Display))]
     pub async fn delete(&self, id: i64) -> Result<()> {
         let deleted = sqlx::query("DELETE FROM preset_prompts WHERE id = ?")
             .bind(id)

@@ -44,7 +44,7 @@ impl Settings {
     }
 
     /// Sets the global concurrency limit from a JSON value, which must be a whole number 1–10.
-    #[tracing::instrument(skip_all, err(Display))]
+    #[tracing::instrument(skip_all, err(level = "info", Display))]
     pub async fn set_concurrency(&self, value: &Value) -> Result<u32> {
         let limit = parse_concurrency(value)?;
         sqlx::query(

@@ -85,10 +85,14 @@ impl Application {
                 shutdown.cancel();
             }
         };
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(signal)
-            .await
-            .map_err(|e| crate::Error::Internal(format!("server error: {e}")));
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await
+        .map_err(|e| crate::Error::Internal(format!("server error: {e}")));
         self.shutdown.cancel();
         if let Err(error) = worker.await {
             tracing::error!(%error, "the queue worker crashed");
@@ -178,6 +182,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context, move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            rest::throttle::LoginThrottle::default(),
+            rest::throttle::limit,
         ))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::new())

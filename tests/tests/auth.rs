@@ -216,3 +216,36 @@ async fn malformed_bodies_get_clear_errors() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&body).contains("application/json"));
 }
+
+#[tokio::test]
+async fn password_guessing_is_slowed_down() {
+    let server = TestServer::start().await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let body = json!({ "username": "admin", "password": "guess-guess" });
+        let (status, answer) = server
+            .call(Method::POST, "/api/auth/login", None, Some(body))
+            .await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(error_message(&answer).contains("try again"), "{answer}");
+        }
+        statuses.push(status);
+    }
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
+    assert!(limited >= 2, "{statuses:?}");
+    // The UI's login server function shares the limit.
+    let response = server
+        .request(Method::POST, "/rpc/login", None)
+        .form(&[("username", "admin"), ("password", "guess")])
+        .send()
+        .await
+        .expect("server function");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Other endpoints are not limited.
+    let (status, _) = server.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+}

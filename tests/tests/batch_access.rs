@@ -77,8 +77,25 @@ async fn a_second_user_cannot_see_fetch_cancel_retry_or_edit() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(server.credits(&mallory).await, 20);
 
-    // Admins see every user's batches, filtered by status and user.
+    // Admins see every user's batches, filtered by status and user, but do not change them
+    // (that could spend the owner's credits).
     let admin = server.admin_token().await;
+    let (status, _) = server
+        .call(
+            Method::GET,
+            &format!("/api/batch/queue/{id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for (path, body) in &posts {
+        let (status, _) = server
+            .call(Method::POST, path, Some(&admin), body.clone())
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "admin {path}");
+    }
+    assert_eq!(server.credits(&alice).await, 18);
     let (status, all) = server
         .call(
             Method::GET,

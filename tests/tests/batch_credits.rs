@@ -95,7 +95,7 @@ async fn a_users_own_key_makes_images_free_and_is_used_for_the_call() {
         .await;
     assert_eq!(
         status,
-        StatusCode::NOT_FOUND,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "the demo provider takes no key"
     );
 

@@ -147,9 +147,19 @@ async fn live_progress_streams_task_and_batch_changes() {
     let mut stream = response.bytes_stream();
     let mut buffer = String::new();
     let mut events: Vec<(String, u64, Value)> = Vec::new();
+    let mut ended = false;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    'read: while let Ok(Some(chunk)) = tokio::time::timeout_at(deadline, stream.next()).await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
+    // Read until the server closes the stream (after `end`) or the deadline passes.
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(chunk)) => chunk.expect("chunk"),
+            Ok(None) => {
+                ended = true;
+                break;
+            }
+            Err(_) => break,
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buffer.find("\n\n") {
             let block: String = buffer.drain(..end + 2).collect();
             let field = |name: &str| {
@@ -157,19 +167,17 @@ async fn live_progress_streams_task_and_batch_changes() {
                     .lines()
                     .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
             };
-            let (Some(kind), Some(seq), Some(data)) =
-                (field("event:"), field("id:"), field("data:"))
-            else {
+            let (Some(kind), Some(data)) = (field("event:"), field("data:")) else {
                 continue;
             };
-            let data: Value = serde_json::from_str(&data).expect("json data");
-            let done = kind == "queue" && data["status"] == json!("completed");
-            events.push((kind, seq.parse().expect("numeric id"), data));
-            if done {
-                break 'read;
-            }
+            let seq = field("id:").map_or(0, |id| id.parse().expect("numeric id"));
+            let data = serde_json::from_str(&data).unwrap_or(Value::String(data));
+            events.push((kind, seq, data));
         }
     }
+    assert!(ended, "the stream closes once the batch has finished");
+    let end = events.pop().expect("events");
+    assert_eq!(end.0, "end");
     let kinds: Vec<&str> = events.iter().map(|(k, _, _)| k.as_str()).collect();
     assert_eq!(kinds.first(), Some(&"snapshot"), "{kinds:?}");
     assert!(kinds.contains(&"progress"), "{kinds:?}");
@@ -183,5 +191,27 @@ async fn live_progress_streams_task_and_batch_changes() {
     assert!(
         seqs.windows(2).all(|w| w[0] < w[1]),
         "sequence numbers grow: {seqs:?}"
+    );
+
+    // A finished batch answers with its snapshot and closes at once.
+    let body = tokio::time::timeout(
+        Duration::from_secs(10),
+        server
+            .request(
+                Method::GET,
+                &format!("/api/batch/queue/{id}/events"),
+                Some(&token),
+            )
+            .send()
+            .await
+            .expect("events")
+            .text(),
+    )
+    .await
+    .expect("closed")
+    .expect("body");
+    assert!(
+        body.contains("event: snapshot") && body.contains("event: end"),
+        "{body}"
     );
 }

@@ -297,6 +297,25 @@ async fn cancel_stops_the_batch_aborts_calls_and_refunds_what_never_started() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 
+    // Editing one image of the cancelled batch runs it, and the batch stays cancelled.
+    let task_id = detail["tasks"][9]["id"].as_i64().expect("task");
+    mock.set_latency(Duration::from_millis(10), 0.0);
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/api/batch/task/{task_id}/edit"),
+            Some(&user),
+            Some(json!({"prompt": "again", "source": "original"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let detail = server
+        .wait_for(&user, id, Duration::from_secs(10), |d| {
+            d["queue"]["completedImages"] == json!(1)
+        })
+        .await;
+    assert_eq!(detail["queue"]["status"], json!("cancelled"), "{detail:#}");
+
     let db = server.database().await;
     let (balance, ledger): (i64, i64) = sqlx::query_as(
         "SELECT credits, (SELECT SUM(delta) FROM credit_ledger WHERE user_id = users.id) FROM users WHERE username = 'alice'",
@@ -305,6 +324,7 @@ async fn cancel_stops_the_batch_aborts_calls_and_refunds_what_never_started() {
     .await
     .expect("ledger");
     assert_eq!(balance, ledger);
+    assert_eq!(balance, 97, "the edit cost one credit");
 }
 
 #[tokio::test]

@@ -144,3 +144,63 @@ async fn cli_adds_users_and_adjusts_credits_through_the_ledger() {
         .expect("ledger");
     assert_eq!(deltas, vec![(5,), (10,), (-15,)]);
 }
+
+#[tokio::test]
+async fn every_api_error_is_json() {
+    let server = TestServer::start().await;
+    let token = server.register("alice", "password123").await;
+
+    let (status, body) = server
+        .call(
+            Method::GET,
+            "/api/batch/queues?limit=abc",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_message(&body).contains("limit"), "{body}");
+
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/batch/create",
+            Some(&token),
+            Some(json!({"prompt": "blur", "model": "demo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error_message(&body).contains("multipart/form-data"),
+        "{body}"
+    );
+
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            "/api/admin/config/concurrency",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    error_message(&body);
+
+    let huge = json!({ "username": "x".repeat(3 * 1024 * 1024), "password": "p" });
+    let (status, body) = server
+        .call(Method::POST, "/api/auth/login", None, Some(huge))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    error_message(&body);
+
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            Some(json!({"username": "bob"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_message(&body), "missing field `password`");
+}

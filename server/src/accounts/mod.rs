@@ -65,7 +65,7 @@ impl Accounts {
     }
 
     /// Creates a regular account with the sign-up credits and opens a session for it.
-    #[tracing::instrument(skip_all, fields(username = %username), err(Display))]
+    #[tracing::instrument(skip_all, fields(username = %username), err(level = "info", Display))]
     pub async fn register(&self, username: &str, password: &str) -> Result<Session> {
         let user = self
             .create_user(username, password, false, self.signup_credits)
@@ -74,7 +74,7 @@ impl Accounts {
     }
 
     /// Checks a username and password and opens a session.
-    #[tracing::instrument(skip_all, fields(username = %username), err(Display))]
+    #[tracing::instrument(skip_all, fields(username = %username), err(level = "info", Display))]
     pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
         let row: Option<(i64, String)> =
             sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ?")
@@ -121,7 +121,7 @@ impl Accounts {
     }
 
     /// Creates an account with `credits` recorded in the ledger.
-    #[tracing::instrument(skip_all, fields(username = %username, is_admin), err(Display))]
+    #[tracing::instrument(skip_all, fields(username = %username, is_admin), err(level = "info", Display))]
     pub async fn create_user(
         &self,
         username: &str,
@@ -159,7 +159,7 @@ impl Accounts {
 
     /// Adds `amount` (possibly negative) to a user's balance, never going below zero, and
     /// returns the user with the new balance.
-    #[tracing::instrument(skip_all, fields(username = %username, amount), err(Display))]
+    #[tracing::instrument(skip_all, fields(username = %username, amount), err(level = "info", Display))]
     pub async fn grant_credits(&self, username: &str, amount: i64, reason: &str) -> Result<User> {
         let mut tx = db::begin_write(&self.db).await?;
         let row: Option<(i64, i64)> =

@@ -125,7 +125,7 @@ pub async fn stats(db: &Db, settings: &Settings) -> Result<Stats> {
     .fetch_one(db)
     .await?;
     let (mean_processing_ms,): (Option<f64>,) =
-        sqlx::query_as("SELECT AVG(duration_ms) FROM task_versions")
+        sqlx::query_as("SELECT ROUND(AVG(duration_ms)) FROM task_versions")
             .fetch_one(db)
             .await?;
     let (credits_spent,): (i64,) = sqlx::query_as(

@@ -136,7 +136,7 @@ impl Batches {
 
     /// Creates the batch from a finished draft: rows, tasks and the charge in one transaction.
     /// On any error the draft's files are removed and nothing else changed.
-    #[tracing::instrument(skip_all, fields(user_id = user.id, images = draft.len()), err(Display))]
+    #[tracing::instrument(skip_all, fields(user_id = user.id, images = draft.len()), err(level = "info", Display))]
     pub async fn create(
         &self,
         user: &User,
@@ -173,8 +173,14 @@ impl Batches {
             return Err(Error::Invalid("add at least one image".into()));
         }
         let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => name.chars().take(MAX_NAME_CHARS).collect(),
-            None => format!("Batch of {} images", draft.len()),
+            Some(name) if name.chars().count() > MAX_NAME_CHARS => {
+                return Err(Error::Invalid(format!(
+                    "the batch name is longer than {MAX_NAME_CHARS} characters"
+                )));
+            }
+            Some(name) => name.to_owned(),
+            None if draft.len() == 1 => "1 image".to_owned(),
+            None => format!("{} images", draft.len()),
         };
         let used_user_key = self.uses_own_key(user.id, &model.provider).await?;
         let per_image = if used_user_key { 0 } else { 1 };
@@ -236,7 +242,7 @@ impl Batches {
 
     /// A batch of the caller (or any batch for an admin) with its tasks.
     pub async fn detail(&self, user: &User, queue_id: i64) -> Result<QueueDetail> {
-        let queue = self.owned_queue(user, queue_id).await?;
+        let queue = self.owned_queue(user, queue_id, Access::Read).await?;
         let tasks = read::tasks(&self.db, &self.state, queue_id).await?;
         Ok(QueueDetail { queue, tasks })
     }
@@ -254,18 +260,23 @@ impl Batches {
             .await?)
     }
 
-    /// Owner (or admin) check: someone else's batch looks exactly like a missing one.
-    pub async fn owned_queue(&self, user: &User, queue_id: i64) -> Result<QueueView> {
+    /// Owner check (admins may also read): someone else's batch looks exactly like a missing one.
+    pub async fn owned_queue(
+        &self,
+        user: &User,
+        queue_id: i64,
+        access: Access,
+    ) -> Result<QueueView> {
         let queue = read::queue(&self.db, queue_id).await?;
-        if queue.user_id != user.id && !user.is_admin {
+        if !access.allows(user, queue.user_id) {
             return Err(Error::NotFound("batch"));
         }
         Ok(queue)
     }
 
-    async fn owned_task(&self, user: &User, task_id: i64) -> Result<TaskView> {
+    async fn owned_task(&self, user: &User, task_id: i64, access: Access) -> Result<TaskView> {
         let task = read::task(&self.db, &self.state, task_id).await?;
-        if task.user_id != user.id && !user.is_admin {
+        if !access.allows(user, task.user_id) {
             return Err(Error::NotFound("task"));
         }
         Ok(task)
@@ -273,9 +284,9 @@ impl Batches {
 
     /// Cancels a batch: waiting tasks become `cancelled` and are refunded, running calls are
     /// aborted.
-    #[tracing::instrument(skip_all, fields(user_id = user.id, queue_id), err(Display))]
+    #[tracing::instrument(skip_all, fields(user_id = user.id, queue_id), err(level = "info", Display))]
     pub async fn cancel(&self, user: &User, queue_id: i64) -> Result<i64> {
-        let queue = self.owned_queue(user, queue_id).await?;
+        let queue = self.owned_queue(user, queue_id, Access::Change).await?;
         if matches!(queue.status.as_str(), "completed" | "failed" | "cancelled") {
             return Err(Error::Conflict(format!(
                 "this batch is already {}",
@@ -317,9 +328,9 @@ impl Batches {
     }
 
     /// Puts a failed task back in the queue with a fresh attempt budget.
-    #[tracing::instrument(skip_all, fields(user_id = user.id, task_id), err(Display))]
+    #[tracing::instrument(skip_all, fields(user_id = user.id, task_id), err(level = "info", Display))]
     pub async fn retry(&self, user: &User, task_id: i64) -> Result<()> {
-        let task = self.owned_task(user, task_id).await?;
+        let task = self.owned_task(user, task_id, Access::Change).await?;
         if task.status != "failed" {
             return Err(Error::Conflict(format!(
                 "only failed tasks can be retried; this one is {}",
@@ -342,7 +353,7 @@ impl Batches {
     }
 
     /// Regenerates a task with a new prompt as its next version, charged like one image.
-    #[tracing::instrument(skip_all, fields(user_id = user.id, task_id), err(Display))]
+    #[tracing::instrument(skip_all, fields(user_id = user.id, task_id), err(level = "info", Display))]
     pub async fn edit(
         &self,
         user: &User,
@@ -351,7 +362,7 @@ impl Batches {
         source: EditSource,
     ) -> Result<i64> {
         let prompt = Self::check_prompt(prompt)?;
-        let task = self.owned_task(user, task_id).await?;
+        let task = self.owned_task(user, task_id, Access::Change).await?;
         if matches!(task.status.as_str(), "pending" | "processing") {
             return Err(Error::Conflict(
                 "this image is still being processed; edit it once it is done".into(),
@@ -421,7 +432,7 @@ impl Batches {
         task_id: i64,
         which: ImageKind,
     ) -> Result<(bytes::Bytes, &'static str)> {
-        let task = self.owned_task(user, task_id).await?;
+        let task = self.owned_task(user, task_id, Access::Read).await?;
         let key: Option<String> = match which {
             ImageKind::Original => {
                 sqlx::query_as("SELECT original_image_url FROM batch_tasks WHERE id = ?")
@@ -456,6 +467,21 @@ impl Batches {
     pub async fn snapshot(&self, user: &User, queue_id: i64) -> Result<serde_json::Value> {
         let detail = self.detail(user, queue_id).await?;
         Ok(json!(detail))
+    }
+}
+
+/// What a caller wants to do with a batch or task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// See it: the owner and admins.
+    Read,
+    /// Cancel, retry or edit it (which may spend credits): the owner only.
+    Change,
+}
+
+impl Access {
+    fn allows(self, user: &User, owner_id: i64) -> bool {
+        user.id == owner_id || (self == Access::Read && user.is_admin)
     }
 }
 

@@ -78,7 +78,7 @@ pub struct TaskView {
     /// Attempts made in the current run (1 while the first attempt runs).
     pub attempt: i64,
     /// 0.0–1.0 while processing, for providers that report it.
-    pub progress: Option<f32>,
+    pub progress: Option<f64>,
     pub version: i64,
     pub original_image_url: String,
     pub generated_image_url: Option<String>,
@@ -88,7 +88,7 @@ pub struct TaskView {
 }
 
 impl TaskView {
-    pub fn new(row: TaskRow, progress: Option<f32>, versions: Vec<VersionView>) -> Self {
+    pub fn new(row: TaskRow, progress: Option<f64>, versions: Vec<VersionView>) -> Self {
         Self {
             original_image_url: format!("/api/batch/task/{}/original", row.id),
             generated_image_url: row

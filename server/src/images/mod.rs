@@ -63,9 +63,8 @@ pub fn check(bytes: Bytes) -> Result<Checked, ImageError> {
     let format = image::guess_format(&bytes).map_err(|_| ImageError::Unsupported)?;
     let (mime, extension) = describe(format).ok_or(ImageError::Unsupported)?;
 
-    let mut reader = ImageReader::with_format(Cursor::new(&bytes[..]), format);
-    reader.limits(limits());
-    let (width, height) = reader
+    // Only the header is read here, so the size is known (and judged) before any decoding.
+    let (width, height) = ImageReader::with_format(Cursor::new(&bytes[..]), format)
         .into_dimensions()
         .map_err(|e| ImageError::Corrupt(e.to_string()))?;
     if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
@@ -74,9 +73,10 @@ pub fn check(bytes: Bytes) -> Result<Checked, ImageError> {
     // A full decode catches truncated or malformed data that a header read does not.
     let mut reader = ImageReader::with_format(Cursor::new(&bytes[..]), format);
     reader.limits(limits());
-    let decoded = reader
-        .decode()
-        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    let decoded = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => ImageError::TooLarge { width, height },
+        other => ImageError::Corrupt(other.to_string()),
+    })?;
 
     let bytes = match format {
         ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP => strip_metadata(bytes, format),

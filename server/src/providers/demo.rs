@@ -73,7 +73,7 @@ const KEYWORDS: &[(Effect, &[&str])] = &[
         Effect::Upscale,
         &["upscale", "enlarge", "2x", "放大", "超分"],
     ),
-    (Effect::Rotate, &["rotate", "turn", "旋转"]),
+    (Effect::Rotate, &["rotate", "旋转"]),
     (Effect::Flip, &["flip", "mirror", "镜像", "翻转"]),
     (
         Effect::Brighten,

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 struct Running {
     queue_id: i64,
     cancel: CancellationToken,
-    progress: Option<f32>,
+    progress: Option<f64>,
 }
 
 #[derive(Default)]
@@ -59,7 +59,7 @@ impl QueueState {
     }
 
     /// The reported progress of a running task.
-    pub fn progress(&self, task_id: i64) -> Option<f32> {
+    pub fn progress(&self, task_id: i64) -> Option<f64> {
         self.running().get(&task_id).and_then(|r| r.progress)
     }
 
@@ -89,9 +89,12 @@ impl QueueState {
         self.running().remove(&task_id);
     }
 
-    pub(crate) fn set_progress(&self, task_id: i64, progress: f32) {
+    /// Records a task's progress, rounded to whole percent, and returns what was recorded.
+    pub(crate) fn set_progress(&self, task_id: i64, progress: f32) -> f64 {
+        let rounded = (f64::from(progress.clamp(0.0, 1.0)) * 100.0).round() / 100.0;
         if let Some(running) = self.running().get_mut(&task_id) {
-            running.progress = Some(progress);
+            running.progress = Some(rounded);
         }
+        rounded
     }
 }

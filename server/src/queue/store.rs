@@ -25,7 +25,9 @@ pub struct Claimed {
     pub used_user_key: bool,
 }
 
-/// Sets a batch's counters from its tasks and derives its status.
+/// Sets a batch's counters from its tasks and derives its status: once nothing waits or runs, a
+/// batch with cancelled tasks stays `cancelled` (also after an edit of one of its images),
+/// otherwise it is `completed` if anything succeeded and `failed` if nothing did.
 pub async fn recompute_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
     sqlx::query(
         "UPDATE batch_queues SET
@@ -35,9 +37,9 @@ pub async fn recompute_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
              WHEN status = 'cancelled' THEN 'cancelled'
              WHEN NOT EXISTS (SELECT 1 FROM batch_tasks WHERE queue_id = ?1 AND status IN ('pending', 'processing')) THEN
                CASE
+                 WHEN EXISTS (SELECT 1 FROM batch_tasks WHERE queue_id = ?1 AND status = 'cancelled') THEN 'cancelled'
                  WHEN EXISTS (SELECT 1 FROM batch_tasks WHERE queue_id = ?1 AND status = 'completed') THEN 'completed'
-                 WHEN EXISTS (SELECT 1 FROM batch_tasks WHERE queue_id = ?1 AND status = 'failed') THEN 'failed'
-                 ELSE 'cancelled'
+                 ELSE 'failed'
                END
              WHEN EXISTS (SELECT 1 FROM batch_tasks WHERE queue_id = ?1
                           AND (status <> 'pending' OR attempts > 0)) THEN 'processing'

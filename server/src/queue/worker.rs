@@ -277,7 +277,7 @@ impl Worker {
         let events = self.events.clone();
         let (task_id, queue_id) = (task.id, task.queue_id);
         let progress = Arc::new(move |fraction: f32| {
-            state.set_progress(task_id, fraction);
+            let fraction = state.set_progress(task_id, fraction);
             events.publish(
                 queue_id,
                 "progress",

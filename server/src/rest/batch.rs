@@ -3,14 +3,14 @@
 use axum::{
     Json,
     body::Body,
-    extract::{Multipart, Query, State},
+    extract::{Multipart, State, multipart::MultipartRejection},
     http::header,
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ApiJson, ApiPath, data, message, upload};
+use super::{ApiJson, ApiPath, ApiQuery, data, message, upload};
 use crate::{
     Error, Result,
     auth::CurrentUser,
@@ -21,8 +21,14 @@ use crate::{
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    multipart: Multipart,
+    multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<impl IntoResponse> {
+    let multipart = multipart.map_err(|_| {
+        Error::BadRequest(
+            "send the batch as multipart/form-data with the fields images, prompt, model and batchName"
+                .into(),
+        )
+    })?;
     let upload = upload::read(multipart, state.batches.draft()).await?;
     let created = state
         .batches
@@ -60,7 +66,7 @@ pub struct ListQuery {
 pub async fn queues(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<impl IntoResponse> {
     Ok(data(
         state.batches.list(&user, query.limit.unwrap_or(20)).await?,
@@ -150,8 +156,16 @@ async fn image(
     kind: ImageKind,
 ) -> Result<Response> {
     let (bytes, mime) = state.batches.image(user, task_id, kind).await?;
+    let extension = mime.rsplit('/').next().unwrap_or("png");
+    let name = match kind {
+        ImageKind::Original => format!("task-{task_id}-original.{extension}"),
+        ImageKind::Result => format!("task-{task_id}-result.{extension}"),
+        ImageKind::Version(version) => format!("task-{task_id}-v{version}.{extension}"),
+    };
+    let disposition = format!("inline; filename=\"{name}\"");
     Ok((
         [
+            (header::CONTENT_DISPOSITION, disposition.as_str()),
             (header::CONTENT_TYPE, mime),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::CACHE_CONTROL, "private, max-age=3600"),

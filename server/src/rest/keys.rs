@@ -33,8 +33,16 @@ pub async fn set(
     ApiPath(provider): ApiPath<String>,
     ApiJson(body): ApiJson<KeyBody>,
 ) -> Result<impl IntoResponse> {
-    if !state.models.key_providers().contains(&provider.as_str()) {
-        return Err(Error::NotFound("provider that takes your own key"));
+    let accepted = state.models.key_providers();
+    if !accepted.contains(&provider.as_str()) {
+        return Err(Error::Invalid(if accepted.is_empty() {
+            format!("'{provider}' does not take your own API key: no provider on this server does")
+        } else {
+            format!(
+                "'{provider}' does not take your own API key; these do: {}",
+                accepted.join(", ")
+            )
+        }));
     }
     state.keys.set(user.id, &provider, &body.api_key).await?;
     Ok(message(

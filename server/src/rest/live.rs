@@ -21,7 +21,8 @@ use super::ApiPath;
 use crate::{Result, accounts::User, auth::CurrentUser, batch::Batches, state::AppState};
 
 /// A `snapshot` first (the whole batch; also what a client resuming with `Last-Event-ID` or
-/// falling behind gets), then `queue`, `task` and `progress` changes. Event ids grow strictly.
+/// falling behind gets), then `queue`, `task` and `progress` changes, and `end` once the batch
+/// has finished. Event ids grow strictly.
 pub async fn events(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -45,13 +46,13 @@ pub async fn events(
                 Ok(event)
                     if event.queue_id == id && event.seq > covered.load(Ordering::Relaxed) =>
                 {
-                    Some(
-                        SseEvent::default()
-                            .event(event.kind)
-                            .id(event.seq.to_string())
-                            .json_data(&event.data)
-                            .unwrap_or_default(),
-                    )
+                    let done = event.kind == "queue" && is_finished(&event.data["status"]);
+                    let sse = SseEvent::default()
+                        .event(event.kind)
+                        .id(event.seq.to_string())
+                        .json_data(&event.data)
+                        .unwrap_or_default();
+                    Some((sse, done))
                 }
                 Ok(_) => None,
                 // Fell behind: the whole state again instead of the missed changes.
@@ -61,27 +62,47 @@ pub async fn events(
             }
         }
     });
-    let stream = stream::once(async move { first })
-        .chain(live)
-        .take_until(state.shutdown.clone().cancelled_owned())
-        .map(Ok);
+    // Once the batch has finished, an `end` event closes the stream (an edit or retry reopens
+    // the batch; subscribe again then).
+    let events = Box::pin(stream::once(async move { first }).chain(live));
+    let stream = stream::unfold((events, false), |(mut events, ended)| async move {
+        // Ends without waiting for another change once `end` has gone out.
+        if ended {
+            return None;
+        }
+        let (event, done) = events.next().await?;
+        let end = done.then(|| SseEvent::default().event("end").data("finished"));
+        Some((
+            stream::iter(std::iter::once(event).chain(end)),
+            (events, done),
+        ))
+    })
+    .flatten()
+    .take_until(state.shutdown.clone().cancelled_owned())
+    .map(Ok);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
-/// The whole batch as one event. Its id is drawn before reading, so every change announced
-/// earlier is in it and every later change has a larger id.
+/// The whole batch as one event, and whether the batch has finished. Its id is drawn before
+/// reading, so every change announced earlier is in it and every later change has a larger id.
 async fn snapshot(
     batches: &Batches,
     user: &User,
     id: i64,
     covered: &AtomicU64,
-) -> Result<SseEvent> {
+) -> Result<(SseEvent, bool)> {
     let seq = batches.events().next_seq();
     let detail = batches.snapshot(user, id).await?;
     covered.store(seq, Ordering::Relaxed);
-    Ok(SseEvent::default()
+    let done = is_finished(&detail["queue"]["status"]);
+    let event = SseEvent::default()
         .event("snapshot")
         .id(seq.to_string())
         .json_data(&detail)
-        .unwrap_or_default())
+        .unwrap_or_default();
+    Ok((event, done))
+}
+
+fn is_finished(status: &serde_json::Value) -> bool {
+    matches!(status.as_str(), Some("completed" | "failed" | "cancelled"))
 }

@@ -8,6 +8,7 @@ mod extract;
 mod keys;
 mod live;
 mod presets;
+pub mod throttle;
 mod upload;
 
 use axum::{
@@ -20,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::{Error, state::AppState};
 
-pub use extract::{ApiJson, ApiPath};
+pub use extract::{ApiJson, ApiPath, ApiQuery};
 
 /// A full batch (50 images of 10 MB) plus room for the multipart framing and text fields.
 const UPLOAD_BODY_LIMIT: usize = crate::batch::draft::MAX_IMAGES
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
             put(admin::update_preset).delete(admin::delete_preset),
         )
         .fallback(|| async { Error::NotFound("API endpoint") })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
 }
 
 /// `{"success":true,"data":…}`
