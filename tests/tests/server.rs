@@ -1,6 +1,6 @@
 //! Start-up, the CLI, health, the database settings and the served page.
 
-use integration_tests::{TestServer, error_message, run_cli};
+use integration_tests::{TestServer, error_message, json_response, run_cli};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -186,13 +186,6 @@ async fn every_api_error_is_json() {
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     error_message(&body);
 
-    let huge = json!({ "username": "x".repeat(3 * 1024 * 1024), "password": "p" });
-    let (status, body) = server
-        .call(Method::POST, "/api/auth/login", None, Some(huge))
-        .await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    error_message(&body);
-
     let (status, body) = server
         .call(
             Method::POST,
@@ -203,4 +196,15 @@ async fn every_api_error_is_json() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_message(&body), "missing field `password`");
+
+    // Last, on a connection of its own: the server closes a connection whose body it refused
+    // unread, and a pooled client must not send another request over it.
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    let huge = json!({ "username": "x".repeat(2 * 1024 * 1024 + 1024), "password": "p" });
+    let (status, body) = json_response(fresh.post(server.url("/api/auth/login")).json(&huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    error_message(&body);
 }
