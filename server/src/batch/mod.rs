@@ -79,10 +79,6 @@ impl Batches {
         }
     }
 
-    pub fn storage(&self) -> &Storage {
-        &self.storage
-    }
-
     pub fn events(&self) -> &Events {
         &self.events
     }

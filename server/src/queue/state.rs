@@ -51,13 +51,6 @@ impl QueueState {
         }
     }
 
-    /// Aborts one in-flight call.
-    pub fn cancel_task(&self, task_id: i64) {
-        if let Some(running) = self.running().get(&task_id) {
-            running.cancel.cancel();
-        }
-    }
-
     /// The reported progress of a running task.
     pub fn progress(&self, task_id: i64) -> Option<f64> {
         self.running().get(&task_id).and_then(|r| r.progress)
