@@ -44,32 +44,30 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn status(&self) -> StatusCode {
+    /// What the client is told: the kind of failure (which decides the HTTP status, see
+    /// [`app::AppError::status`]) and a message without server-side details.
+    pub fn to_app(&self) -> app::AppError {
+        use app::AppError as A;
+        let message = self.to_string();
         match self {
             Self::Unauthorized | Self::SessionExpired | Self::BadCredentials => {
-                StatusCode::UNAUTHORIZED
+                A::Unauthorized(message)
             }
-            Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::PaymentRequired(_) => StatusCode::PAYMENT_REQUIRED,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Forbidden => A::Forbidden(message),
+            Self::NotFound(_) => A::NotFound(message),
+            Self::MethodNotAllowed => A::MethodNotAllowed(message),
+            Self::BadRequest(_) => A::BadRequest(message),
+            Self::Invalid(_) => A::Invalid(message),
+            Self::Conflict(_) => A::Conflict(message),
+            Self::PaymentRequired(_) => A::PaymentRequired(message),
+            Self::PayloadTooLarge(_) => A::TooLarge(message),
+            Self::TooManyRequests(seconds) => A::TooManyRequests(*seconds),
+            Self::Database(_) | Self::Internal(_) => A::Internal,
         }
     }
 
-    /// The message a client may see; server-side details stay in the log.
-    pub fn public_message(&self) -> String {
-        match self {
-            Self::Database(_) | Self::Internal(_) => {
-                "something went wrong on the server, please try again".to_owned()
-            }
-            other => other.to_string(),
-        }
+    pub fn status(&self) -> StatusCode {
+        self.to_app().status()
     }
 
     /// Writes server-side failures to the log once, where they happen to surface.
@@ -83,27 +81,15 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         self.log();
-        let body = Json(json!({ "success": false, "error": self.public_message() }));
-        (self.status(), body).into_response()
+        let error = self.to_app();
+        let body = Json(json!({ "success": false, "error": error.to_string() }));
+        (error.status(), body).into_response()
     }
 }
 
 impl From<Error> for app::AppError {
     fn from(error: Error) -> Self {
         error.log();
-        match error {
-            Error::Unauthorized | Error::SessionExpired => Self::Unauthorized,
-            Error::Forbidden => Self::Forbidden,
-            Error::NotFound(_) => Self::NotFound(error.to_string()),
-            Error::BadRequest(_)
-            | Error::MethodNotAllowed
-            | Error::Invalid(_)
-            | Error::BadCredentials
-            | Error::PaymentRequired(_)
-            | Error::PayloadTooLarge(_)
-            | Error::TooManyRequests(_) => Self::Invalid(error.to_string()),
-            Error::Conflict(_) => Self::Conflict(error.to_string()),
-            Error::Database(_) | Error::Internal(_) => Self::Internal,
-        }
+        error.to_app()
     }
 }

@@ -9,7 +9,9 @@ use aes_gcm::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 
-use crate::{Error, Result, config::Secret, db::Db};
+use app::types::KeyStatus;
+
+use crate::{Error, Result, accounts::User, config::Secret, db::Db, providers::Models};
 
 #[derive(Clone)]
 pub struct UserKeys {
@@ -63,6 +65,44 @@ impl UserKeys {
         .execute(&self.db)
         .await?;
         Ok(())
+    }
+
+    /// Stores a key for a provider that takes users' own keys; any other is refused by name.
+    pub async fn set_checked(
+        &self,
+        user: &User,
+        models: &Models,
+        provider: &str,
+        api_key: &str,
+    ) -> Result<()> {
+        let accepted = models.key_providers();
+        if !accepted.contains(&provider) {
+            return Err(Error::Invalid(if accepted.is_empty() {
+                format!(
+                    "'{provider}' does not take your own API key: no provider on this server does"
+                )
+            } else {
+                format!(
+                    "'{provider}' does not take your own API key; these do: {}",
+                    accepted.join(", ")
+                )
+            }));
+        }
+        self.set(user.id, provider, api_key).await
+    }
+
+    /// Each provider that takes an own key, whether the user stored one and its last characters.
+    pub async fn statuses(&self, user: &User, models: &Models) -> Result<Vec<KeyStatus>> {
+        let mut statuses = Vec::new();
+        for provider in models.key_providers() {
+            let masked = self.get(user.id, provider).await?.map(|key| mask(key.expose()));
+            statuses.push(KeyStatus {
+                provider: provider.to_owned(),
+                has_key: masked.is_some(),
+                masked,
+            });
+        }
+        Ok(statuses)
     }
 
     /// Removes a user's key; `NotFound` if there was none.
@@ -124,6 +164,16 @@ impl UserKeys {
 
 /// Binds the plaintext to its owner and provider so that a row copied to another user does not
 /// decrypt into a usable key for them.
+/// The last four characters of a key behind dots; short keys show nothing of themselves.
+fn mask(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() < 12 {
+        return "••••".to_owned();
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("••••{tail}")
+}
+
 fn aad(user_id: i64, provider: &str, key: &[u8]) -> Vec<u8> {
     let mut out = format!("{user_id}:{provider}:").into_bytes();
     out.extend_from_slice(key);

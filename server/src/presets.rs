@@ -1,6 +1,7 @@
 //! Preset prompts that the admin curates and users pick from.
 
-use serde::{Deserialize, Serialize};
+use app::types::PresetView;
+use serde::Deserialize;
 
 use crate::{
     Error, Result,
@@ -12,8 +13,7 @@ const MAX_CONTENT: usize = 4_000;
 const MAX_CATEGORY: usize = 50;
 
 /// A preset as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Preset {
     pub id: i64,
     pub title: String,
@@ -39,16 +39,7 @@ pub struct NewPreset {
     pub is_active: Option<bool>,
 }
 
-/// Fields to change on a preset; absent ones stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PresetChanges {
-    pub title: Option<String>,
-    pub content: Option<String>,
-    pub category: Option<String>,
-    pub sort_order: Option<i64>,
-    pub is_active: Option<bool>,
-}
+pub use app::types::PresetChanges;
 
 const SELECT_ALL: &str = "SELECT id, title, content, category, sort_order, is_active, \
      created_at, updated_at FROM preset_prompts ORDER BY sort_order, id";
@@ -56,6 +47,21 @@ const SELECT_ACTIVE: &str = "SELECT id, title, content, category, sort_order, is
      created_at, updated_at FROM preset_prompts WHERE is_active = 1 ORDER BY sort_order, id";
 const SELECT_ONE: &str = "SELECT id, title, content, category, sort_order, is_active, \
      created_at, updated_at FROM preset_prompts WHERE id = ?";
+
+impl From<Preset> for PresetView {
+    fn from(p: Preset) -> Self {
+        Self {
+            id: p.id,
+            title: p.title,
+            content: p.content,
+            category: p.category,
+            sort_order: p.sort_order,
+            is_active: p.is_active,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Presets {
@@ -68,25 +74,28 @@ impl Presets {
     }
 
     /// Active presets in display order, for users.
-    pub async fn active(&self) -> Result<Vec<Preset>> {
-        Ok(sqlx::query_as(SELECT_ACTIVE).fetch_all(&self.db).await?)
+    pub async fn active(&self) -> Result<Vec<PresetView>> {
+        let rows: Vec<Preset> = sqlx::query_as(SELECT_ACTIVE).fetch_all(&self.db).await?;
+        Ok(rows.into_iter().map(PresetView::from).collect())
     }
 
     /// Every preset in display order, for the admin.
-    pub async fn all(&self) -> Result<Vec<Preset>> {
-        Ok(sqlx::query_as(SELECT_ALL).fetch_all(&self.db).await?)
+    pub async fn all(&self) -> Result<Vec<PresetView>> {
+        let rows: Vec<Preset> = sqlx::query_as(SELECT_ALL).fetch_all(&self.db).await?;
+        Ok(rows.into_iter().map(PresetView::from).collect())
     }
 
-    pub async fn get(&self, id: i64) -> Result<Preset> {
-        sqlx::query_as(SELECT_ONE)
+    pub async fn get(&self, id: i64) -> Result<PresetView> {
+        let row: Preset = sqlx::query_as(SELECT_ONE)
             .bind(id)
             .fetch_optional(&self.db)
             .await?
-            .ok_or(Error::NotFound("preset"))
+            .ok_or(Error::NotFound("preset"))?;
+        Ok(row.into())
     }
 
     #[tracing::instrument(skip_all, err(level = "info", Display))]
-    pub async fn create(&self, new: NewPreset) -> Result<Preset> {
+    pub async fn create(&self, new: NewPreset) -> Result<PresetView> {
         let title = text("title", &new.title, MAX_TITLE)?;
         let content = text("content", &new.content, MAX_CONTENT)?;
         let category = match new.category {
@@ -120,7 +129,7 @@ impl Presets {
     }
 
     #[tracing::instrument(skip_all, fields(preset_id = id), err(level = "info", Display))]
-    pub async fn update(&self, id: i64, changes: PresetChanges) -> Result<Preset> {
+    pub async fn update(&self, id: i64, changes: PresetChanges) -> Result<PresetView> {
         let title = changes
             .title
             .map(|t| text("title", &t, MAX_TITLE))

@@ -48,9 +48,9 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let Some(token) = super::context::request_token() else {
         return Ok(None);
     };
-    match super::context::backend()?.user_for_token(&token).await {
+    match super::context::backend()?.caller(&token).await {
         Ok(user) => Ok(Some(user)),
-        Err(AppError::Unauthorized) => Ok(None),
+        Err(AppError::Unauthorized(_)) => Ok(None),
         Err(other) => Err(other),
     }
 }

@@ -41,20 +41,9 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let (false, Some(response)) =
             (accepts_html, use_context::<leptos_axum::ResponseOptions>())
         {
-            response.set_status(status_of(error));
+            response.set_status(error.status());
         }
     }
     result
 }
 
-fn status_of(error: &AppError) -> http::StatusCode {
-    use http::StatusCode;
-    match error {
-        AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::Internal | AppError::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}

@@ -60,3 +60,37 @@ pub async fn apply(tx: &mut Tx, entry: Entry<'_>) -> Result<i64> {
     .await?;
     Ok(balance)
 }
+
+/// A user's balance changes, newest first.
+pub async fn history(
+    db: &crate::db::Db,
+    user_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<app::types::LedgerEntry>> {
+    let rows: Vec<(i64, i64, i64, String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+        "SELECT id, delta, balance_after, reason, queue_id, task_id, created_at FROM credit_ledger
+         WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+    )
+    .bind(user_id)
+    .bind(limit.clamp(1, 200))
+    .bind(offset.max(0))
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, delta, balance_after, reason, queue_id, task_id, created_at)| {
+                app::types::LedgerEntry {
+                    id,
+                    delta,
+                    balance_after,
+                    reason: app::types::LedgerReason::parse(&reason),
+                    queue_id,
+                    task_id,
+                    created_at,
+                }
+            },
+        )
+        .collect())
+}

@@ -1,5 +1,6 @@
 //! Accounts: registration, login, sessions and the credit balance.
 
+mod admin;
 pub mod credits;
 mod validate;
 

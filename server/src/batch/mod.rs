@@ -4,13 +4,13 @@
 pub mod admin;
 pub mod draft;
 pub mod read;
+pub mod upload;
 pub mod views;
 
-use serde::Serialize;
+use app::types::{BatchCreated, BatchDetail, BatchView, EditSource, Status, TaskView};
 use serde_json::json;
 
 pub use draft::Draft;
-use views::{QueueView, TaskView};
 
 use crate::{
     Error, Result,
@@ -25,30 +25,6 @@ use crate::{
 /// Longest accepted prompt, in characters.
 pub const MAX_PROMPT_CHARS: usize = 4_000;
 const MAX_NAME_CHARS: usize = 200;
-
-/// What creating a batch answers.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Created {
-    pub queue_id: i64,
-    pub total_images: i64,
-    pub used_user_key: bool,
-    pub credits_charged: i64,
-}
-
-/// A batch with its tasks.
-#[derive(Debug, Clone, Serialize)]
-pub struct QueueDetail {
-    pub queue: QueueView,
-    pub tasks: Vec<TaskView>,
-}
-
-/// Which image an edit starts from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EditSource {
-    Result,
-    Original,
-}
 
 #[derive(Clone)]
 pub struct Batches {
@@ -140,7 +116,7 @@ impl Batches {
         prompt: &str,
         model: &str,
         name: Option<&str>,
-    ) -> Result<Created> {
+    ) -> Result<BatchCreated> {
         match self.try_create(user, &draft, prompt, model, name).await {
             Ok(created) => {
                 draft.commit();
@@ -162,7 +138,7 @@ impl Batches {
         prompt: &str,
         model: &str,
         name: Option<&str>,
-    ) -> Result<Created> {
+    ) -> Result<BatchCreated> {
         let prompt = Self::check_prompt(prompt)?;
         let model = self.check_model(model)?;
         if draft.is_empty() {
@@ -228,7 +204,7 @@ impl Batches {
         }
         tx.commit().await?;
         tracing::info!(queue_id, cost, "batch created");
-        Ok(Created {
+        Ok(BatchCreated {
             queue_id,
             total_images: total,
             used_user_key,
@@ -237,23 +213,64 @@ impl Batches {
     }
 
     /// A batch of the caller (or any batch for an admin) with its tasks.
-    pub async fn detail(&self, user: &User, queue_id: i64) -> Result<QueueDetail> {
+    pub async fn detail(&self, user: &User, queue_id: i64) -> Result<BatchDetail> {
         let queue = self.owned_queue(user, queue_id, Access::Read).await?;
         let tasks = read::tasks(&self.db, &self.state, queue_id).await?;
-        Ok(QueueDetail { queue, tasks })
+        Ok(BatchDetail { queue, tasks })
     }
 
     /// The caller's batches, newest first.
-    pub async fn list(&self, user: &User, limit: i64) -> Result<Vec<QueueView>> {
+    pub async fn list(&self, user: &User, limit: i64, offset: i64) -> Result<Vec<BatchView>> {
         let sql = format!(
-            "SELECT {} FROM batch_queues WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+            "SELECT {} FROM batch_queues WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
             views::QUEUE_COLUMNS
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let rows: Vec<views::QueueRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(user.id)
             .bind(limit.clamp(1, 100))
+            .bind(offset.max(0))
             .fetch_all(&self.db)
-            .await?)
+            .await?;
+        rows.into_iter().map(BatchView::try_from).collect()
+    }
+
+    /// The caller's batches, newest first, each with thumbnails of its first images.
+    pub async fn history(
+        &self,
+        user: &User,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<app::types::BatchSummary>> {
+        const THUMBNAILS: i64 = 6;
+        let batches = self.list(user, limit, offset).await?;
+        let (Some(first), Some(last)) = (batches.last(), batches.first()) else {
+            return Ok(Vec::new());
+        };
+        let thumbs: Vec<(i64, i64, bool)> = sqlx::query_as(
+            "SELECT queue_id, id, generated_image_url IS NOT NULL FROM batch_tasks
+             WHERE user_id = ? AND queue_id BETWEEN ? AND ? AND position < ?
+             ORDER BY queue_id, position",
+        )
+        .bind(user.id)
+        .bind(first.id)
+        .bind(last.id)
+        .bind(THUMBNAILS)
+        .fetch_all(&self.db)
+        .await?;
+        Ok(batches
+            .into_iter()
+            .map(|batch| {
+                let thumbnails = thumbs
+                    .iter()
+                    .filter(|(queue_id, _, _)| *queue_id == batch.id)
+                    .map(|(_, task_id, has_result)| {
+                        let which = if *has_result { "result" } else { "original" };
+                        format!("/api/batch/task/{task_id}/{which}")
+                    })
+                    .collect();
+                app::types::BatchSummary { batch, thumbnails }
+            })
+            .collect())
     }
 
     /// Owner check (admins may also read): someone else's batch looks exactly like a missing one.
@@ -262,7 +279,7 @@ impl Batches {
         user: &User,
         queue_id: i64,
         access: Access,
-    ) -> Result<QueueView> {
+    ) -> Result<BatchView> {
         let queue = read::queue(&self.db, queue_id).await?;
         if !access.allows(user, queue.user_id) {
             return Err(Error::NotFound("batch"));
@@ -283,7 +300,7 @@ impl Batches {
     #[tracing::instrument(skip_all, fields(user_id = user.id, queue_id), err(level = "info", Display))]
     pub async fn cancel(&self, user: &User, queue_id: i64) -> Result<i64> {
         let queue = self.owned_queue(user, queue_id, Access::Change).await?;
-        if matches!(queue.status.as_str(), "completed" | "failed" | "cancelled") {
+        if queue.status.is_finished() {
             return Err(Error::Conflict(format!(
                 "this batch is already {}",
                 queue.status
@@ -327,7 +344,7 @@ impl Batches {
     #[tracing::instrument(skip_all, fields(user_id = user.id, task_id), err(level = "info", Display))]
     pub async fn retry(&self, user: &User, task_id: i64) -> Result<()> {
         let task = self.owned_task(user, task_id, Access::Change).await?;
-        if task.status != "failed" {
+        if task.status != Status::Failed {
             return Err(Error::Conflict(format!(
                 "only failed tasks can be retried; this one is {}",
                 task.status
@@ -359,7 +376,7 @@ impl Batches {
     ) -> Result<i64> {
         let prompt = Self::check_prompt(prompt)?;
         let task = self.owned_task(user, task_id, Access::Change).await?;
-        if matches!(task.status.as_str(), "pending" | "processing") {
+        if !task.status.is_finished() {
             return Err(Error::Conflict(
                 "this image is still being processed; edit it once it is done".into(),
             ));
@@ -375,10 +392,7 @@ impl Batches {
         } else {
             1
         };
-        let source = match source {
-            EditSource::Result => "result",
-            EditSource::Original => "original",
-        };
+        let source = source.as_str();
         let mut tx = db::begin_write(&self.db).await?;
         let done = sqlx::query(
             "UPDATE batch_tasks SET status = 'pending', prompt = ?, source = ?, attempts = 0, retry_count = 0,

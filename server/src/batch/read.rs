@@ -1,25 +1,25 @@
-//! Reading batches and tasks into their API views, and announcing their changes.
+//! Reading batches and tasks into their wire types, and announcing their changes.
 
 use std::collections::HashMap;
 
+use app::types::{BatchView, EventKind, TaskView, VersionView};
 use serde_json::json;
 
-use super::views::{
-    QUEUE_COLUMNS, QueueView, TASK_COLUMNS, TaskRow, TaskView, VersionView, version_url,
-};
+use super::views::{QUEUE_COLUMNS, QueueRow, TASK_COLUMNS, TaskRow, VersionRow, task_view};
 use crate::{
     Error, Result,
     db::Db,
     queue::{Events, QueueState},
 };
 
-pub async fn queue(db: &Db, queue_id: i64) -> Result<QueueView> {
+pub async fn queue(db: &Db, queue_id: i64) -> Result<BatchView> {
     let sql = format!("SELECT {QUEUE_COLUMNS} FROM batch_queues WHERE id = ?");
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let row: QueueRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(queue_id)
         .fetch_optional(db)
         .await?
-        .ok_or(Error::NotFound("batch"))
+        .ok_or(Error::NotFound("batch"))?;
+    row.try_into()
 }
 
 pub async fn task(db: &Db, state: &QueueState, task_id: i64) -> Result<TaskView> {
@@ -29,8 +29,12 @@ pub async fn task(db: &Db, state: &QueueState, task_id: i64) -> Result<TaskView>
         .fetch_optional(db)
         .await?
         .ok_or(Error::NotFound("task"))?;
-    let versions = versions(db, "task_id = ?", row.id).await?;
-    Ok(TaskView::new(row, state.progress(task_id), versions))
+    let versions = versions(db, "task_id = ?", row.id)
+        .await?
+        .into_iter()
+        .map(VersionView::from)
+        .collect();
+    task_view(row, state.progress(task_id), versions)
 }
 
 pub async fn tasks(db: &Db, state: &QueueState, queue_id: i64) -> Result<Vec<TaskView>> {
@@ -48,31 +52,29 @@ pub async fn tasks(db: &Db, state: &QueueState, queue_id: i64) -> Result<Vec<Tas
     )
     .await?
     {
-        by_task.entry(version.task_id).or_default().push(version);
+        by_task
+            .entry(version.task_id)
+            .or_default()
+            .push(version.into());
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| {
             let versions = by_task.remove(&row.id).unwrap_or_default();
             let progress = state.progress(row.id);
-            TaskView::new(row, progress, versions)
+            task_view(row, progress, versions)
         })
-        .collect())
+        .collect()
 }
 
-async fn versions(db: &Db, filter: &'static str, id: i64) -> Result<Vec<VersionView>> {
+async fn versions(db: &Db, filter: &'static str, id: i64) -> Result<Vec<VersionRow>> {
     let sql = format!(
         "SELECT task_id, version, prompt, source, duration_ms, created_at FROM task_versions \
          WHERE {filter} ORDER BY task_id, version"
     );
-    let mut rows: Vec<VersionView> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_all(db)
-        .await?;
-    for row in &mut rows {
-        row.image_url = version_url(row.task_id, row.version);
-    }
-    Ok(rows)
+        .await?)
 }
 
 /// Announces the current state of a task and of its batch.
@@ -85,12 +87,12 @@ pub async fn announce(
 ) {
     if let Some(task_id) = task_id {
         match task(db, state, task_id).await {
-            Ok(view) => events.publish(queue_id, "task", json!(view)),
+            Ok(view) => events.publish(queue_id, EventKind::Task, json!(view)),
             Err(error) => tracing::warn!(%error, task_id, "cannot announce a task change"),
         }
     }
     match queue(db, queue_id).await {
-        Ok(view) => events.publish(queue_id, "queue", json!(view)),
+        Ok(view) => events.publish(queue_id, EventKind::Queue, json!(view)),
         Err(error) => tracing::warn!(%error, queue_id, "cannot announce a batch change"),
     }
 }
@@ -100,7 +102,7 @@ pub async fn announce_all(db: &Db, state: &QueueState, events: &Events, queue_id
     match tasks(db, state, queue_id).await {
         Ok(views) => {
             for view in views {
-                events.publish(queue_id, "task", json!(view));
+                events.publish(queue_id, EventKind::Task, json!(view));
             }
         }
         Err(error) => tracing::warn!(%error, queue_id, "cannot announce task changes"),

@@ -1,11 +1,13 @@
-//! Batches and tasks as the API shows them (camelCase, with the app's own image URLs).
+//! Batch and task rows as read from the database, and their conversion into the wire types
+//! shared with the UI (`app::types`), which carry the app's own image URLs.
 
-use serde::Serialize;
+use app::types::{BatchView, EditSource, Status, TaskView, VersionView};
+
+use crate::{Error, Result};
 
 /// A batch row.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[serde(rename_all = "camelCase")]
-pub struct QueueView {
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QueueRow {
     pub id: i64,
     pub user_id: i64,
     pub batch_name: String,
@@ -23,7 +25,28 @@ pub struct QueueView {
 pub const QUEUE_COLUMNS: &str = "id, user_id, batch_name, prompt, model, total_images, \
     completed_images, failed_images, status, used_user_key, created_at, updated_at";
 
-/// A task row as read from the database.
+impl TryFrom<QueueRow> for BatchView {
+    type Error = Error;
+
+    fn try_from(row: QueueRow) -> Result<Self> {
+        Ok(Self {
+            status: status(&row.status)?,
+            id: row.id,
+            user_id: row.user_id,
+            batch_name: row.batch_name,
+            prompt: row.prompt,
+            model: row.model,
+            total_images: row.total_images,
+            completed_images: row.completed_images,
+            failed_images: row.failed_images,
+            used_user_key: row.used_user_key,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// A task row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TaskRow {
     pub id: i64,
@@ -47,70 +70,67 @@ pub const TASK_COLUMNS: &str = "id, queue_id, user_id, original_filename, prompt
     error_message, retry_count, attempts, version, source, generated_image_url, created_at, \
     updated_at";
 
-/// One generated image of a task.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[serde(rename_all = "camelCase")]
-pub struct VersionView {
+/// A row of `task_versions`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VersionRow {
+    pub task_id: i64,
     pub version: i64,
     pub prompt: String,
     pub source: String,
-    #[sqlx(skip)]
-    pub image_url: String,
     pub duration_ms: i64,
     pub created_at: String,
-    #[serde(skip)]
-    pub task_id: i64,
 }
 
-/// A task with its URLs, progress and versions.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TaskView {
-    pub id: i64,
-    pub queue_id: i64,
-    pub user_id: i64,
-    pub original_filename: String,
-    pub prompt: String,
-    pub model: String,
-    pub status: String,
-    pub error_message: Option<String>,
-    pub retry_count: i64,
-    /// Attempts made in the current run (1 while the first attempt runs).
-    pub attempt: i64,
-    /// 0.0–1.0 while processing, for providers that report it.
-    pub progress: Option<f64>,
-    pub version: i64,
-    pub original_image_url: String,
-    pub generated_image_url: Option<String>,
-    pub versions: Vec<VersionView>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl TaskView {
-    pub fn new(row: TaskRow, progress: Option<f64>, versions: Vec<VersionView>) -> Self {
+impl From<VersionRow> for VersionView {
+    fn from(row: VersionRow) -> Self {
         Self {
-            original_image_url: format!("/api/batch/task/{}/original", row.id),
-            generated_image_url: row
-                .generated_image_url
-                .as_ref()
-                .map(|_| format!("/api/batch/task/{}/result", row.id)),
-            id: row.id,
-            queue_id: row.queue_id,
-            user_id: row.user_id,
-            original_filename: row.original_filename,
-            prompt: row.prompt,
-            model: row.model,
-            progress: (row.status == "processing").then_some(progress).flatten(),
-            status: row.status,
-            error_message: row.error_message,
-            retry_count: row.retry_count,
-            attempt: row.attempts,
+            image_url: version_url(row.task_id, row.version),
             version: row.version,
-            versions,
+            prompt: row.prompt,
+            source: edit_source(&row.source),
+            duration_ms: row.duration_ms,
             created_at: row.created_at,
-            updated_at: row.updated_at,
         }
+    }
+}
+
+/// A task with its live progress and its versions.
+pub fn task_view(row: TaskRow, progress: Option<f64>, versions: Vec<VersionView>) -> Result<TaskView> {
+    let status = status(&row.status)?;
+    Ok(TaskView {
+        original_image_url: format!("/api/batch/task/{}/original", row.id),
+        generated_image_url: row
+            .generated_image_url
+            .as_ref()
+            .map(|_| format!("/api/batch/task/{}/result", row.id)),
+        progress: (status == Status::Processing).then_some(progress).flatten(),
+        status,
+        id: row.id,
+        queue_id: row.queue_id,
+        user_id: row.user_id,
+        original_filename: row.original_filename,
+        prompt: row.prompt,
+        model: row.model,
+        error_message: row.error_message,
+        retry_count: row.retry_count,
+        attempt: row.attempts,
+        version: row.version,
+        versions,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn status(word: &str) -> Result<Status> {
+    word.parse()
+        .map_err(|e| Error::Internal(format!("stored status: {e}")))
+}
+
+fn edit_source(word: &str) -> EditSource {
+    if word == "result" {
+        EditSource::Result
+    } else {
+        EditSource::Original
     }
 }
 

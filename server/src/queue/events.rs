@@ -5,6 +5,7 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
+use app::types::EventKind;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::broadcast;
@@ -15,8 +16,7 @@ use tokio::sync::broadcast;
 pub struct Event {
     pub seq: u64,
     pub queue_id: i64,
-    /// `queue`, `task` or `progress`.
-    pub kind: &'static str,
+    pub kind: EventKind,
     pub data: Value,
 }
 
@@ -42,7 +42,7 @@ impl Events {
         }
     }
 
-    pub fn publish(&self, queue_id: i64, kind: &'static str, data: Value) {
+    pub fn publish(&self, queue_id: i64, kind: EventKind, data: Value) {
         let event = Event {
             seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
             queue_id,

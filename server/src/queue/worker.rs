@@ -280,8 +280,11 @@ impl Worker {
             let fraction = state.set_progress(task_id, fraction);
             events.publish(
                 queue_id,
-                "progress",
-                serde_json::json!({ "taskId": task_id, "progress": fraction }),
+                app::types::EventKind::Progress,
+                serde_json::json!(app::types::ProgressUpdate {
+                    task_id,
+                    progress: fraction,
+                }),
             );
         });
         match tokio::time::timeout(

@@ -74,7 +74,7 @@ pub async fn delete_preset(
 pub async fn batch_queues(
     State(state): State<AppState>,
     _admin: AdminUser,
-    super::ApiQuery(filter): super::ApiQuery<crate::batch::admin::QueueFilter>,
+    super::ApiQuery(filter): super::ApiQuery<app::types::QueueFilter>,
 ) -> Result<impl IntoResponse> {
     Ok(data(crate::batch::admin::queues(&state.db, &filter).await?))
 }

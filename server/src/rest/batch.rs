@@ -1,45 +1,47 @@
 //! `/api/batch/*`: create, read, cancel, retry, edit, images, live events and models.
 
+use app::types::EditSource;
 use axum::{
     Json,
     body::Body,
-    extract::{Multipart, State, multipart::MultipartRejection},
-    http::header,
+    extract::State,
+    http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ApiJson, ApiPath, ApiQuery, data, message, upload};
+use super::{ApiJson, ApiPath, ApiQuery, data, message};
 use crate::{
     Error, Result,
     auth::CurrentUser,
-    batch::{EditSource, ImageKind},
+    batch::{ImageKind, upload::UPLOAD_BODY_LIMIT},
     state::AppState,
 };
 
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    multipart: std::result::Result<Multipart, MultipartRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<impl IntoResponse> {
-    let multipart = multipart.map_err(|_| {
-        Error::BadRequest(
-            "send the batch as multipart/form-data with the fields images, prompt, model and batchName"
-                .into(),
-        )
-    })?;
-    let upload = upload::read(multipart, state.batches.draft()).await?;
-    let created = state
-        .batches
-        .create(
-            &user,
-            upload.draft,
-            upload.prompt.as_deref().unwrap_or_default(),
-            upload.model.as_deref().unwrap_or_default(),
-            upload.batch_name.as_deref(),
-        )
-        .await?;
+    let boundary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| multer::parse_boundary(v).ok())
+        .ok_or_else(|| {
+            Error::BadRequest(
+                "send the batch as multipart/form-data with the fields images, prompt, model and batchName"
+                    .into(),
+            )
+        })?;
+    let limit = multer::SizeLimit::new().whole_stream(UPLOAD_BODY_LIMIT as u64);
+    let multipart = multer::Multipart::with_constraints(
+        body.into_data_stream(),
+        boundary,
+        multer::Constraints::new().size_limit(limit),
+    );
+    let created = state.batches.create_from_upload(&user, multipart).await?;
     // 200, as the seed's API answers, not 201.
     Ok(Json(json!({
             "success": true,
@@ -61,6 +63,7 @@ pub async fn queue(
 #[derive(Deserialize)]
 pub struct ListQuery {
     limit: Option<i64>,
+    offset: Option<i64>,
 }
 
 pub async fn queues(
@@ -69,7 +72,10 @@ pub async fn queues(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<impl IntoResponse> {
     Ok(data(
-        state.batches.list(&user, query.limit.unwrap_or(20)).await?,
+        state
+            .batches
+            .list(&user, query.limit.unwrap_or(20), query.offset.unwrap_or(0))
+            .await?,
     ))
 }
 

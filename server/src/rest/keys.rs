@@ -2,23 +2,15 @@
 
 use axum::{extract::State, response::IntoResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{ApiJson, ApiPath, data, message};
-use crate::{Error, Result, auth::CurrentUser, state::AppState};
+use crate::{Result, auth::CurrentUser, state::AppState};
 
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<impl IntoResponse> {
-    let stored = state.keys.providers(user.id).await?;
-    let providers: Vec<_> = state
-        .models
-        .key_providers()
-        .into_iter()
-        .map(|p| json!({ "provider": p, "hasKey": stored.iter().any(|s| s == p) }))
-        .collect();
-    Ok(data(providers))
+    Ok(data(state.keys.statuses(&user, &state.models).await?))
 }
 
 #[derive(Deserialize)]
@@ -33,18 +25,10 @@ pub async fn set(
     ApiPath(provider): ApiPath<String>,
     ApiJson(body): ApiJson<KeyBody>,
 ) -> Result<impl IntoResponse> {
-    let accepted = state.models.key_providers();
-    if !accepted.contains(&provider.as_str()) {
-        return Err(Error::Invalid(if accepted.is_empty() {
-            format!("'{provider}' does not take your own API key: no provider on this server does")
-        } else {
-            format!(
-                "'{provider}' does not take your own API key; these do: {}",
-                accepted.join(", ")
-            )
-        }));
-    }
-    state.keys.set(user.id, &provider, &body.api_key).await?;
+    state
+        .keys
+        .set_checked(&user, &state.models, &provider, &body.api_key)
+        .await?;
     Ok(message(
         "API key saved; images for this provider now cost no credits",
     ))

@@ -9,6 +9,7 @@ use std::{
     time::Duration,
 };
 
+use app::types::EventKind;
 use axum::{
     extract::State,
     http::HeaderMap,
@@ -46,9 +47,9 @@ pub async fn events(
                 Ok(event)
                     if event.queue_id == id && event.seq > covered.load(Ordering::Relaxed) =>
                 {
-                    let done = event.kind == "queue" && is_finished(&event.data["status"]);
+                    let done = event.kind == EventKind::Queue && is_finished(&event.data["status"]);
                     let sse = SseEvent::default()
-                        .event(event.kind)
+                        .event(event.kind.as_str())
                         .id(event.seq.to_string())
                         .json_data(&event.data)
                         .unwrap_or_default();
@@ -71,7 +72,7 @@ pub async fn events(
             return None;
         }
         let (event, done) = events.next().await?;
-        let end = done.then(|| SseEvent::default().event("end").data("finished"));
+        let end = done.then(|| SseEvent::default().event(EventKind::End.as_str()).data("finished"));
         Some((
             stream::iter(std::iter::once(event).chain(end)),
             (events, done),
@@ -96,7 +97,7 @@ async fn snapshot(
     covered.store(seq, Ordering::Relaxed);
     let done = is_finished(&detail["queue"]["status"]);
     let event = SseEvent::default()
-        .event("snapshot")
+        .event(EventKind::Snapshot.as_str())
         .id(seq.to_string())
         .json_data(&detail)
         .unwrap_or_default();

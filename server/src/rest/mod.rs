@@ -9,11 +9,9 @@ mod keys;
 mod live;
 mod presets;
 pub mod throttle;
-mod upload;
 
 use axum::{
     Json, Router,
-    extract::DefaultBodyLimit,
     routing::{get, post, put},
 };
 use serde::Serialize;
@@ -22,11 +20,6 @@ use serde_json::{Value, json};
 use crate::{Error, state::AppState};
 
 pub use extract::{ApiJson, ApiPath, ApiQuery};
-
-/// A full batch (50 images of 10 MB) plus room for the multipart framing and text fields.
-const UPLOAD_BODY_LIMIT: usize = crate::batch::draft::MAX_IMAGES
-    * (crate::batch::draft::MAX_IMAGE_BYTES + 64 * 1024)
-    + 1024 * 1024;
 
 /// Every route under `/api`.
 pub fn router() -> Router<AppState> {
@@ -37,10 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/me", get(auth::me))
         .route("/batch/presets", get(presets::active))
         .route("/batch/models", get(batch::models))
-        .route(
-            "/batch/create",
-            post(batch::create).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
+        .route("/batch/create", post(batch::create))
         .route("/batch/queues", get(batch::queues))
         .route("/batch/queue/{id}", get(batch::queue))
         .route("/batch/queue/{id}/cancel", post(batch::cancel))

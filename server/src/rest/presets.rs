@@ -1,10 +1,11 @@
 //! `/api/batch/presets`: the active presets users pick from.
 
+use app::types::PresetView;
 use axum::{extract::State, response::IntoResponse};
 use serde::Serialize;
 
 use super::data;
-use crate::{Result, auth::CurrentUser, presets::Preset, state::AppState};
+use crate::{Result, auth::CurrentUser, state::AppState};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -16,8 +17,8 @@ struct PublicPreset {
     sort_order: i64,
 }
 
-impl From<Preset> for PublicPreset {
-    fn from(p: Preset) -> Self {
+impl From<PresetView> for PublicPreset {
+    fn from(p: PresetView) -> Self {
         Self {
             id: p.id,
             title: p.title,

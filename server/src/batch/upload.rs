@@ -1,16 +1,39 @@
-//! Reading the multipart body of `POST /api/batch/create` as a stream: each image is checked
-//! and stored as it arrives, so a batch is never held in memory whole.
+//! Reading a batch upload (`POST /api/batch/create`, and the UI's upload server function) as a
+//! multipart stream: each image is checked and stored as it arrives, so a batch is never held in
+//! memory whole.
 
-use axum::extract::{Multipart, multipart::Field};
+use app::types::BatchCreated;
 use bytes::{Bytes, BytesMut};
+use multer::{Field, Multipart};
 
-use crate::{
-    Error, Result,
-    batch::{
-        Draft,
-        draft::{MAX_IMAGE_BYTES, too_big},
-    },
+use super::{
+    Batches, Draft,
+    draft::{MAX_IMAGE_BYTES, too_big},
 };
+use crate::{Error, Result, accounts::User};
+
+/// A full batch (50 images of 10 MB) plus room for the multipart framing and text fields.
+pub const UPLOAD_BODY_LIMIT: usize =
+    super::draft::MAX_IMAGES * (MAX_IMAGE_BYTES + 64 * 1024) + 1024 * 1024;
+
+impl Batches {
+    /// Reads an upload and creates its batch; on any error nothing is left behind.
+    pub async fn create_from_upload(
+        &self,
+        user: &User,
+        multipart: Multipart<'static>,
+    ) -> Result<BatchCreated> {
+        let upload = read(multipart, self.draft()).await?;
+        self.create(
+            user,
+            upload.draft,
+            upload.prompt.as_deref().unwrap_or_default(),
+            upload.model.as_deref().unwrap_or_default(),
+            upload.batch_name.as_deref(),
+        )
+        .await
+    }
+}
 
 /// The text fields and the staged images of a create request.
 pub struct Upload {
@@ -23,7 +46,7 @@ pub struct Upload {
 const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 /// Reads the whole body; on error, the files staged so far are removed when the draft drops.
-pub async fn read(mut multipart: Multipart, draft: Draft) -> Result<Upload> {
+pub async fn read(mut multipart: Multipart<'static>, draft: Draft) -> Result<Upload> {
     let mut upload = Upload {
         draft,
         prompt: None,
@@ -43,7 +66,7 @@ pub async fn read(mut multipart: Multipart, draft: Draft) -> Result<Upload> {
 /// otherwise see a reset connection instead of the error message.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 
-async fn drain(multipart: &mut Multipart) {
+async fn drain(multipart: &mut Multipart<'static>) {
     let mut drained = 0;
     while let Ok(Some(mut field)) = multipart.next_field().await {
         while let Ok(Some(chunk)) = field.chunk().await {
@@ -55,7 +78,7 @@ async fn drain(multipart: &mut Multipart) {
     }
 }
 
-async fn read_fields(multipart: &mut Multipart, upload: &mut Upload) -> Result<()> {
+async fn read_fields(multipart: &mut Multipart<'static>, upload: &mut Upload) -> Result<()> {
     while let Some(mut field) = multipart.next_field().await.map_err(bad_body)? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
@@ -107,16 +130,13 @@ async fn text(field: &mut Field<'_>, name: &str) -> Result<String> {
         .map_err(|_| Error::BadRequest(format!("the field '{name}' is not UTF-8 text")))
 }
 
-fn bad_body(error: axum::extract::multipart::MultipartError) -> Error {
-    let status = error.status();
-    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        Error::PayloadTooLarge(
-            "the upload is larger than a batch may be (50 images of at most 10 MB)".into(),
-        )
-    } else {
-        Error::BadRequest(format!(
-            "the upload could not be read: {}",
-            error.body_text()
-        ))
+fn bad_body(error: multer::Error) -> Error {
+    match error {
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
+            Error::PayloadTooLarge(
+                "the upload is larger than a batch may be (50 images of at most 10 MB)".into(),
+            )
+        }
+        other => Error::BadRequest(format!("the upload could not be read: {other}")),
     }
 }
