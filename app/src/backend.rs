@@ -11,8 +11,7 @@ use crate::{
     AppError,
     types::{
         AdminBatch, AdminUser, BatchCreated, BatchDetail, BatchSummary, EditSource, KeyStatus,
-        LedgerEntry, ModelView, PresetChanges, PresetView, QueueFilter, QueueNow, Stats,
-        UserView,
+        LedgerEntry, ModelView, PresetChanges, PresetView, QueueFilter, QueueNow, Stats, UserView,
     },
 };
 
@@ -45,8 +44,7 @@ pub trait AccountBackend: Send + Sync + 'static {
     /// Which providers take an own key, and whether the caller stored one.
     async fn keys(&self, caller: &UserView) -> Result<Vec<KeyStatus>, AppError>;
     /// Stores (or replaces) the caller's key for a provider.
-    async fn set_key(&self, caller: &UserView, provider: &str, key: &str)
-    -> Result<(), AppError>;
+    async fn set_key(&self, caller: &UserView, provider: &str, key: &str) -> Result<(), AppError>;
     /// Removes the caller's key for a provider.
     async fn delete_key(&self, caller: &UserView, provider: &str) -> Result<(), AppError>;
 }

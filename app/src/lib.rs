@@ -4,27 +4,31 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod browser;
 mod components;
 pub mod error;
+pub mod i18n;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
+mod state;
 pub mod types;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
     components::{Route, Router, Routes},
+    path,
 };
 
 pub use error::AppError;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = i18n::initial_lang();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.tag()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -40,18 +44,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The root component: head tags and the router.
+/// The root component: language, session, head tags and the router.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    i18n::provide_lang();
+    state::provide_session();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/imgbatch.css" />
         <Title text="imgbatch" />
         <Router>
-            <Routes fallback=pages::NotFound>
-                <Route path=StaticSegment("") view=pages::HomePage />
-            </Routes>
+            <components::Header />
+            <main class="mx-auto max-w-6xl px-4 pb-16 pt-6 sm:px-6">
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=pages::HomePage />
+                    <Route path=path!("/login") view=pages::LoginPage />
+                    <Route path=path!("/batch") view=pages::NewBatchPage />
+                    <Route path=path!("/batch/:id") view=pages::BatchPage />
+                    <Route path=path!("/history") view=pages::HistoryPage />
+                    <Route path=path!("/account") view=pages::AccountPage />
+                    <Route path=path!("/admin") view=pages::AdminPage />
+                </Routes>
+            </main>
         </Router>
     }
 }

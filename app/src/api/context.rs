@@ -6,6 +6,7 @@ use crate::{
     AppError,
     backend::SharedBackend,
     session::{self, token_from_headers},
+    types::UserView,
 };
 
 /// The service layer the server provided.
@@ -47,3 +48,21 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// Runs `call` for the signed-in caller and gives a failure its HTTP status: the one place a
+/// server function resolves who is asking.
+pub async fn as_caller<T, F, Fut>(call: F) -> Result<T, AppError>
+where
+    F: FnOnce(SharedBackend, UserView) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let backend = backend();
+    let token = request_token();
+    let result = async move {
+        let backend = backend?;
+        let token = token.ok_or_else(|| AppError::Unauthorized("please sign in".into()))?;
+        let caller = backend.caller(&token).await?;
+        call(backend, caller).await
+    }
+    .await;
+    with_status(result)
+}

@@ -1,25 +1,21 @@
 use leptos::prelude::*;
 
-use crate::api::{Login, Register};
+use crate::{
+    components::ErrorLine,
+    i18n::{Messages, use_t},
+    state::use_session,
+};
 
-/// Sign-in and registration, one form at a time.
+/// Sign-in and registration, one form at a time. Plain HTML forms, so they work before the
+/// WebAssembly arrives.
 #[component]
-pub fn AuthForms(login: ServerAction<Login>, register: ServerAction<Register>) -> impl IntoView {
+pub fn AuthForms() -> impl IntoView {
+    let t = use_t();
+    let session = use_session();
+    let (login, register) = (session.login, session.register);
     let registering = RwSignal::new(false);
-    let login_error = move || {
-        login
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.to_string())
-    };
-    let register_error = move || {
-        register
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.to_string())
-    };
+    let login_error = Signal::derive(move || login.value().get().and_then(Result::err));
+    let register_error = Signal::derive(move || register.value().get().and_then(Result::err));
     let tab = |active: bool| {
         if active {
             "flex-1 rounded-md bg-white px-3 py-1.5 text-sm font-medium shadow-sm"
@@ -29,7 +25,8 @@ pub fn AuthForms(login: ServerAction<Login>, register: ServerAction<Register>) -
     };
 
     view! {
-        <section class="mx-auto max-w-sm rounded-2xl border border-slate-200 bg-white p-8 shadow-sm">
+        <section class="mx-auto mt-8 max-w-sm rounded-2xl border border-slate-200 bg-white p-8 shadow-sm">
+            <p class="mb-6 text-center text-slate-600">{move || t().welcome}</p>
             <div class="mb-6 flex gap-1 rounded-lg bg-slate-100 p-1" role="tablist">
                 <button
                     type="button"
@@ -38,7 +35,7 @@ pub fn AuthForms(login: ServerAction<Login>, register: ServerAction<Register>) -
                     class=move || tab(!registering.get())
                     on:click=move |_| registering.set(false)
                 >
-                    "Sign in"
+                    {move || t().sign_in}
                 </button>
                 <button
                     type="button"
@@ -47,25 +44,25 @@ pub fn AuthForms(login: ServerAction<Login>, register: ServerAction<Register>) -
                     class=move || tab(registering.get())
                     on:click=move |_| registering.set(true)
                 >
-                    "Create account"
+                    {move || t().create_account}
                 </button>
             </div>
             <Show
                 when=move || registering.get()
                 fallback=move || {
                     view! {
-                        <ActionForm action=login attr:aria-label="Sign in">
-                            <Credentials autocomplete="current-password" />
-                            <ErrorLine message=Signal::derive(login_error) />
-                            <SubmitButton label="Sign in" pending=login.pending() />
+                        <ActionForm action=login attr:aria-label=move || t().sign_in>
+                            <Credentials t autocomplete="current-password" />
+                            <ErrorLine error=login_error />
+                            <SubmitButton label=move || t().sign_in pending=login.pending() />
                         </ActionForm>
                     }
                 }
             >
-                <ActionForm action=register attr:aria-label="Create account">
-                    <Credentials autocomplete="new-password" />
-                    <ErrorLine message=Signal::derive(register_error) />
-                    <SubmitButton label="Create account" pending=register.pending() />
+                <ActionForm action=register attr:aria-label=move || t().create_account>
+                    <Credentials t autocomplete="new-password" />
+                    <ErrorLine error=register_error />
+                    <SubmitButton label=move || t().create_account pending=register.pending() />
                 </ActionForm>
             </Show>
         </section>
@@ -73,37 +70,32 @@ pub fn AuthForms(login: ServerAction<Login>, register: ServerAction<Register>) -
 }
 
 #[component]
-fn Credentials(autocomplete: &'static str) -> impl IntoView {
+fn Credentials(
+    t: impl Fn() -> &'static Messages + Copy + Send + Sync + 'static,
+    autocomplete: &'static str,
+) -> impl IntoView {
     let input = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200";
     view! {
         <label class="block text-sm font-medium text-slate-700">
-            "Username"
+            {move || t().username}
             <input class=input type="text" name="username" autocomplete="username" required />
         </label>
         <label class="mt-4 block text-sm font-medium text-slate-700">
-            "Password"
+            {move || t().password}
             <input class=input type="password" name="password" autocomplete=autocomplete required />
         </label>
     }
 }
 
 #[component]
-fn ErrorLine(message: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <Show when=move || message.get().is_some()>
-            <p role="alert" class="mt-4 text-sm text-red-600">
-                {move || message.get()}
-            </p>
-        </Show>
-    }
-}
-
-#[component]
-fn SubmitButton(label: &'static str, pending: Memo<bool>) -> impl IntoView {
+fn SubmitButton(
+    label: impl Fn() -> &'static str + Send + Sync + 'static,
+    pending: Memo<bool>,
+) -> impl IntoView {
     view! {
         <button
             type="submit"
-            class="mt-6 w-full rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500 disabled:opacity-60"
+            class="mt-6 w-full rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60"
             disabled=move || pending.get()
         >
             {label}

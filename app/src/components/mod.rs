@@ -1,7 +1,13 @@
 //! Reusable pieces of the UI.
 
 mod auth_forms;
-mod signed_in;
+mod guard;
+mod header;
+mod notice;
+mod status;
 
 pub use auth_forms::AuthForms;
-pub use signed_in::SignedIn;
+pub use guard::RequireUser;
+pub use header::Header;
+pub use notice::{ErrorLine, describe};
+pub use status::StatusBadge;

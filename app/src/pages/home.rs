@@ -1,53 +1,22 @@
 use leptos::prelude::*;
+use leptos_router::components::Redirect;
 
-use crate::{
-    api::{Login, Logout, Register, current_user},
-    components::{AuthForms, SignedIn},
-};
+use crate::{i18n::use_t, state::use_session};
 
-/// The start page: the sign-in forms for visitors, the account summary once signed in.
+/// `/`: the batch page once signed in, the sign-in page otherwise.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let login = ServerAction::<Login>::new();
-    let register = ServerAction::<Register>::new();
-    let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(
-        move || {
-            (
-                login.version().get(),
-                register.version().get(),
-                logout.version().get(),
-            )
-        },
-        |_| current_user(),
-    );
-
+    let session = use_session();
+    let t = use_t();
     view! {
-        <header class="border-b border-slate-200 bg-white">
-            <div class="mx-auto flex max-w-5xl items-center justify-between px-6 py-4">
-                <a href="/" class="text-lg font-semibold tracking-tight">
-                    "imgbatch"
-                </a>
-                <span class="text-sm text-slate-500">"Batch image-to-image generation"</span>
-            </div>
-        </header>
-        <main class="mx-auto max-w-5xl px-6 py-10">
-            <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(user)) => view! { <SignedIn user logout /> }.into_any(),
-                        Ok(None) => view! { <AuthForms login register /> }.into_any(),
-                        Err(error) => {
-                            view! {
-                                <p role="alert" class="text-red-600">
-                                    {error.to_string()}
-                                </p>
-                            }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Transition>
-        </main>
+        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+            {move || Suspend::new(async move {
+                let target = match session.user.await {
+                    Ok(Some(_)) => "/batch",
+                    _ => "/login",
+                };
+                view! { <Redirect path=target /> }
+            })}
+        </Transition>
     }
 }

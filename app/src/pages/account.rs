@@ -1,0 +1,166 @@
+//! `/account`: balance, the credit ledger and the user's own provider keys.
+
+use leptos::prelude::*;
+
+use crate::{
+    AppError,
+    api::{self, DeleteKey, SetKey},
+    components::{ErrorLine, RequireUser, describe},
+    i18n::use_t,
+    state::use_session,
+    types::{KeyStatus, UserView},
+};
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! { <RequireUser children=|user| view! { <Account user /> } /> }
+}
+
+#[component]
+fn Account(user: UserView) -> impl IntoView {
+    let t = use_t();
+    let session = use_session();
+    let ledger = Resource::new(|| (), |_| api::ledger(100, 0));
+    view! {
+        <h1 class="mb-4 text-xl font-semibold">{move || t().account_title}</h1>
+        <div class="grid gap-6 lg:grid-cols-[minmax(0,1fr)_24rem]">
+            <section class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="ledger-title">
+                <p class="text-sm text-slate-600">{move || t().balance}</p>
+                <p class="text-3xl font-semibold tabular-nums" data-testid="balance">
+                    {
+                        let user = user.clone();
+                        move || session.balance(&user)
+                    }
+                </p>
+                <h2 id="ledger-title" class="mt-6 font-medium">{move || t().ledger}</h2>
+                <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+                    {move || Suspend::new(async move {
+                        match ledger.await {
+                            Ok(entries) if entries.is_empty() => view! { <p class="mt-2 text-slate-600">{move || t().ledger_empty}</p> }.into_any(),
+                            Ok(entries) => view! {
+                                <div class="mt-2 overflow-x-auto">
+                                    <table class="w-full text-left text-sm">
+                                        <thead class="text-slate-600">
+                                            <tr>
+                                                <th class="py-1 pr-3 font-medium">{move || t().date}</th>
+                                                <th class="py-1 pr-3 font-medium">{move || t().change}</th>
+                                                <th class="py-1 pr-3 font-medium">{move || t().reason}</th>
+                                                <th class="py-1 font-medium">{move || t().batch}</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {entries.into_iter().map(|e| {
+                                                let date = e.created_at.get(..16).unwrap_or(&e.created_at).replace('T', " ");
+                                                let positive = e.delta > 0;
+                                                view! {
+                                                    <tr class="border-t border-slate-100">
+                                                        <td class="py-1.5 pr-3 whitespace-nowrap">{date}</td>
+                                                        <td class=if positive { "py-1.5 pr-3 tabular-nums text-emerald-700" } else { "py-1.5 pr-3 tabular-nums text-slate-800" }>
+                                                            {if positive { format!("+{}", e.delta) } else { e.delta.to_string() }}
+                                                        </td>
+                                                        <td class="py-1.5 pr-3">{move || (t().ledger_reason)(e.reason)}</td>
+                                                        <td class="py-1.5">
+                                                            {e.queue_id.map(|id| view! { <a class="text-indigo-700 hover:underline" href=format!("/batch/{id}")>{format!("#{id}")}</a> })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            }.into_any(),
+                            Err(error) => view! { <p role="alert" class="text-red-700">{describe(t(), &error)}</p> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <Keys />
+        </div>
+    }
+}
+
+#[component]
+fn Keys() -> impl IntoView {
+    let t = use_t();
+    let set_key = ServerAction::<SetKey>::new();
+    let delete_key = ServerAction::<DeleteKey>::new();
+    let keys = Resource::new(
+        move || (set_key.version().get(), delete_key.version().get()),
+        |_| api::keys(),
+    );
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="keys-title">
+            <h2 id="keys-title" class="font-medium">{move || t().api_keys}</h2>
+            <p class="mt-1 text-sm text-slate-600">{move || t().api_keys_hint}</p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match keys.await {
+                        Ok(list) if list.is_empty() => view! { <p class="mt-3 text-sm text-slate-600">{move || t().no_key_providers}</p> }.into_any(),
+                        Ok(list) => list.into_iter().map(|k| view! { <KeyRow key=k set_key delete_key /> }).collect_view().into_any(),
+                        Err(error) => view! { <p role="alert" class="text-red-700">{describe(t(), &error)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn KeyRow(
+    key: KeyStatus,
+    set_key: ServerAction<SetKey>,
+    delete_key: ServerAction<DeleteKey>,
+) -> impl IntoView {
+    let t = use_t();
+    let provider = key.provider.clone();
+    let input_id = format!("key-{provider}");
+    let delete_provider = provider.clone();
+    let error = Signal::derive(move || {
+        set_key
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| delete_key.value().get().and_then(Result::err))
+    });
+    let _: Signal<Option<AppError>> = error;
+    view! {
+        <div class="mt-4 rounded-lg bg-slate-50 p-3">
+            <p class="text-sm">
+                <span class="font-medium">{provider.clone()}</span>
+                " · "
+                <span class="text-slate-600" data-testid="key-state">
+                    {key.masked.clone().unwrap_or_else(|| t().no_key.to_owned())}
+                </span>
+            </p>
+            <ActionForm action=set_key attr:class="mt-2 flex gap-2">
+                <input type="hidden" name="provider" value=provider.clone() />
+                <label class="sr-only" for=input_id.clone()>{move || t().api_key}</label>
+                <input
+                    id=input_id
+                    type="password"
+                    name="api_key"
+                    autocomplete="off"
+                    required
+                    placeholder=move || t().api_key
+                    class="min-w-0 flex-1 rounded-lg border border-slate-300 px-2 py-1.5 text-sm"
+                />
+                <button type="submit" class="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+                    {
+                        let has = key.has_key;
+                        move || if has { t().replace_key } else { t().save_key }
+                    }
+                </button>
+            </ActionForm>
+            {key.has_key.then(|| {
+                let provider = delete_provider;
+                view! {
+                    <ActionForm action=delete_key attr:class="mt-2">
+                        <input type="hidden" name="provider" value=provider />
+                        <button type="submit" class="text-sm text-red-700 hover:underline">{move || t().remove_key}</button>
+                    </ActionForm>
+                }
+            })}
+            <ErrorLine error />
+        </div>
+    }
+}

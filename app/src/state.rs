@@ -1,0 +1,70 @@
+//! Who is signed in, shared by the header and every page.
+
+use leptos::prelude::*;
+
+use crate::{
+    AppError,
+    api::{Login, Logout, Register, current_user},
+    types::UserView,
+};
+
+/// The session and the actions that change it.
+#[derive(Clone, Copy)]
+pub struct Session {
+    /// The signed-in user as loaded with the page (or after signing in or out).
+    pub user: Resource<Result<Option<UserView>, AppError>>,
+    /// The balance as last seen, newer than `user` once an action changed it.
+    pub credits: RwSignal<Option<i64>>,
+    pub login: ServerAction<Login>,
+    pub register: ServerAction<Register>,
+    pub logout: ServerAction<Logout>,
+}
+
+impl Session {
+    /// Reloads the balance after something spent or refunded credits.
+    pub fn refresh_credits(self) {
+        leptos::task::spawn_local(async move {
+            if let Ok(Some(user)) = current_user().await {
+                self.credits.set(Some(user.credits));
+            }
+        });
+    }
+
+    /// The balance to show for `user`.
+    pub fn balance(self, user: &UserView) -> i64 {
+        self.credits.get().unwrap_or(user.credits)
+    }
+}
+
+pub fn provide_session() {
+    let login = ServerAction::<Login>::new();
+    let register = ServerAction::<Register>::new();
+    let logout = ServerAction::<Logout>::new();
+    let credits = RwSignal::new(None);
+    let user = Resource::new(
+        move || {
+            (
+                login.version().get(),
+                register.version().get(),
+                logout.version().get(),
+            )
+        },
+        move |_| current_user(),
+    );
+    // A new session starts from its own balance.
+    Effect::new(move |_| {
+        user.track();
+        credits.set(None);
+    });
+    provide_context(Session {
+        user,
+        credits,
+        login,
+        register,
+        logout,
+    });
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
