@@ -185,6 +185,7 @@ pub static EN: Messages = Messages {
     disable: "Disable",
     presets_empty: "No presets yet. Add one below.",
     monitoring: "Task monitoring",
+    status_filter: "Status",
     all_statuses: "All statuses",
     filter_user: "User",
     user: "User",

@@ -154,6 +154,7 @@ pub struct Messages {
     pub disable: &'static str,
     pub presets_empty: &'static str,
     pub monitoring: &'static str,
+    pub status_filter: &'static str,
     pub all_statuses: &'static str,
     pub filter_user: &'static str,
     pub user: &'static str,

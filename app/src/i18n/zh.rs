@@ -167,6 +167,7 @@ pub static ZH: Messages = Messages {
     disable: "停用",
     presets_empty: "还没有预设。请在下方添加。",
     monitoring: "任务监控",
+    status_filter: "状态",
     all_statuses: "全部状态",
     filter_user: "用户",
     user: "用户",

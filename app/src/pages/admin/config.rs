@@ -1,0 +1,56 @@
+use leptos::prelude::*;
+
+use crate::{
+    api::{self, SetConcurrency},
+    components::ErrorLine,
+    i18n::use_t,
+};
+
+/// The global concurrency, applied at once, beside what runs now.
+#[component]
+pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
+    let t = use_t();
+    let save = ServerAction::<SetConcurrency>::new();
+    let queue = Resource::new(
+        move || (tick.get(), save.version().get()),
+        |_| api::admin_queue(),
+    );
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    view! {
+        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+            {move || Suspend::new(async move {
+                queue.await.ok().map(|now| {
+                    view! {
+                        <ActionForm action=save attr:class="mt-3 flex flex-wrap items-end gap-3">
+                            <label class="text-sm font-medium text-slate-700">
+                                {move || t().concurrency}
+                                <input
+                                    type="number"
+                                    name="concurrency"
+                                    min="1"
+                                    max="10"
+                                    step="1"
+                                    required
+                                    value=now.concurrency.to_string()
+                                    class="mt-1 block w-24 rounded-lg border border-slate-300 px-3 py-1.5"
+                                />
+                            </label>
+                            <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-1.5 font-medium text-white hover:bg-indigo-500">
+                                {move || t().save}
+                            </button>
+                            <p class="text-sm text-slate-600">{move || t().concurrency_hint}</p>
+                        </ActionForm>
+                        <p class="mt-2 text-sm text-slate-700" data-testid="queue-now">
+                            {move || (t().running_now)(now.running, now.waiting, now.failed_last_hour)}
+                        </p>
+                    }
+                })
+            })}
+        </Transition>
+        <ErrorLine error />
+        <Show when=saved>
+            <p role="status" class="mt-1 text-sm text-emerald-700">{move || t().saved}</p>
+        </Show>
+    }
+}

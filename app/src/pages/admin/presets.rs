@@ -1,0 +1,240 @@
+use leptos::prelude::*;
+
+use crate::{
+    AppError,
+    api::{self, CreatePreset, DeletePreset, UpdatePreset},
+    components::ErrorLine,
+    i18n::use_t,
+    types::{PresetChanges, PresetView},
+};
+
+/// Every preset: edit, enable or disable, reorder, delete; and a form for a new one.
+#[component]
+pub fn Presets() -> impl IntoView {
+    let t = use_t();
+    let create = ServerAction::<CreatePreset>::new();
+    let update = ServerAction::<UpdatePreset>::new();
+    let delete = ServerAction::<DeletePreset>::new();
+    let presets = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                update.version().get(),
+                delete.version().get(),
+            )
+        },
+        |_| api::all_presets(),
+    );
+    let error = Signal::derive(move || {
+        [
+            create.value().get().and_then(|r| r.err()),
+            update.value().get().and_then(|r| r.err()),
+            delete.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    });
+    view! {
+        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+            {move || Suspend::new(async move {
+                let list = presets.await.unwrap_or_default();
+                if list.is_empty() {
+                    return view! { <p class="mt-2 text-sm text-slate-600">{move || t().presets_empty}</p> }.into_any();
+                }
+                let order: Vec<i64> = list.iter().map(|p| p.id).collect();
+                view! {
+                    <ul class="mt-2 flex flex-col gap-2" data-testid="admin-presets">
+                        {list
+                            .into_iter()
+                            .enumerate()
+                            .map(|(index, preset)| {
+                                let order = order.clone();
+                                view! { <PresetRow preset index order update delete /> }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            })}
+        </Transition>
+        <ErrorLine error />
+        <NewPreset create />
+    }
+}
+
+#[component]
+fn PresetRow(
+    preset: PresetView,
+    /// Its place in the list, and every preset's id in list order.
+    index: usize,
+    order: Vec<i64>,
+    update: ServerAction<UpdatePreset>,
+    delete: ServerAction<DeletePreset>,
+) -> impl IntoView {
+    let t = use_t();
+    let id = preset.id;
+    let editing = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let title = RwSignal::new(preset.title.clone());
+    let content = RwSignal::new(preset.content.clone());
+    let category = RwSignal::new(preset.category.clone());
+    let active = preset.is_active;
+    let sort_order = preset.sort_order;
+    let count = order.len();
+    // Moving renumbers the whole list in steps of 10, so equal orders never get stuck.
+    let move_to = move |to: usize| {
+        let mut ids = order.clone();
+        let id = ids.remove(index);
+        ids.insert(to.min(ids.len()), id);
+        for (position, id) in ids.into_iter().enumerate() {
+            update.dispatch(UpdatePreset {
+                id,
+                changes: PresetChanges {
+                    sort_order: Some((position as i64 + 1) * 10),
+                    ..Default::default()
+                },
+            });
+        }
+    };
+    let button =
+        "rounded-md px-2 py-1 text-xs ring-1 ring-slate-300 hover:bg-slate-100 disabled:opacity-40";
+    view! {
+        <li class=if active { "rounded-lg bg-slate-50 p-3" } else { "rounded-lg bg-slate-50 p-3 opacity-70" } data-testid="admin-preset">
+            <Show
+                when=move || editing.get()
+                fallback=move || view! {
+                    <p class="text-sm">
+                        <span class="font-medium">{move || title.get()}</span>
+                        <span class="text-slate-500">" · " {move || category.get()} " · " {sort_order}</span>
+                        {(!active).then(|| view! { <span class="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-900">{move || t().disable}</span> })}
+                    </p>
+                    <p class="mt-1 line-clamp-2 text-sm text-slate-700">{move || content.get()}</p>
+                }
+            >
+                <div class="grid gap-2 sm:grid-cols-[1fr_10rem]">
+                    <label class="text-xs font-medium text-slate-700">
+                        {move || t().title}
+                        <input class="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1 text-sm" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
+                    </label>
+                    <label class="text-xs font-medium text-slate-700">
+                        {move || t().category}
+                        <input class="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1 text-sm" prop:value=move || category.get() on:input=move |ev| category.set(event_target_value(&ev)) />
+                    </label>
+                    <label class="text-xs font-medium text-slate-700 sm:col-span-2">
+                        {move || t().content}
+                        <textarea rows="2" class="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1 text-sm" prop:value=move || content.get() on:input=move |ev| content.set(event_target_value(&ev))></textarea>
+                    </label>
+                </div>
+            </Show>
+            <div class="mt-2 flex flex-wrap gap-1.5">
+                <Show
+                    when=move || editing.get()
+                    fallback=move || view! { <button type="button" class=button on:click=move |_| editing.set(true)>{move || t().edit}</button> }
+                >
+                    <button
+                        type="button"
+                        class=button
+                        on:click=move |_| {
+                            update.dispatch(UpdatePreset {
+                                id,
+                                changes: PresetChanges {
+                                    title: Some(title.get_untracked()),
+                                    content: Some(content.get_untracked()),
+                                    category: Some(category.get_untracked()),
+                                    ..Default::default()
+                                },
+                            });
+                            editing.set(false);
+                        }
+                    >
+                        {move || t().save}
+                    </button>
+                </Show>
+                <button
+                    type="button"
+                    class=button
+                    on:click=move |_| {
+                        update.dispatch(UpdatePreset { id, changes: PresetChanges { is_active: Some(!active), ..Default::default() } });
+                    }
+                >
+                    {move || if active { t().disable } else { t().enable }}
+                </button>
+                <button type="button" class=button disabled={index == 0} on:click={ let move_to = move_to.clone(); move |_| move_to(index.saturating_sub(1)) }>
+                    {move || t().move_up}
+                </button>
+                <button type="button" class=button disabled={index + 1 >= count} on:click=move |_| move_to(index + 1)>
+                    {move || t().move_down}
+                </button>
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || view! { <button type="button" class="rounded-md px-2 py-1 text-xs text-red-700 ring-1 ring-red-300 hover:bg-red-50" on:click=move |_| confirming.set(true)>{move || t().delete}</button> }
+                >
+                    <span role="group" class="flex items-center gap-1.5 text-xs text-red-900">
+                        {move || t().delete_confirm}
+                        <button type="button" class="rounded-md bg-red-600 px-2 py-1 text-white" on:click=move |_| { delete.dispatch(DeletePreset { id }); }>
+                            {move || t().delete}
+                        </button>
+                        <button type="button" class=button on:click=move |_| confirming.set(false)>{move || t().cancel_no}</button>
+                    </span>
+                </Show>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn NewPreset(create: ServerAction<CreatePreset>) -> impl IntoView {
+    let t = use_t();
+    let title = RwSignal::new(String::new());
+    let content = RwSignal::new(String::new());
+    let category = RwSignal::new(String::new());
+    let failed: Signal<Option<AppError>> =
+        Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    // A preset that was created empties the form.
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            title.set(String::new());
+            content.set(String::new());
+            category.set(String::new());
+        }
+    });
+    let input = "mt-0.5 block w-full rounded border border-slate-300 px-2 py-1 text-sm";
+    view! {
+        <form
+            class="mt-4 grid gap-2 rounded-lg border border-dashed border-slate-300 p-3 sm:grid-cols-[1fr_10rem]"
+            aria-label=move || t().add_preset
+            on:submit=move |ev| {
+                ev.prevent_default();
+                create.dispatch(CreatePreset {
+                    preset: PresetChanges {
+                        title: Some(title.get_untracked()),
+                        content: Some(content.get_untracked()),
+                        category: Some(category.get_untracked()),
+                        is_active: Some(true),
+                        sort_order: None,
+                    },
+                });
+            }
+        >
+            <label class="text-xs font-medium text-slate-700">
+                {move || t().title}
+                <input class=input required prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
+            </label>
+            <label class="text-xs font-medium text-slate-700">
+                {move || t().category}
+                <input class=input prop:value=move || category.get() on:input=move |ev| category.set(event_target_value(&ev)) />
+            </label>
+            <label class="text-xs font-medium text-slate-700 sm:col-span-2">
+                {move || t().content}
+                <textarea rows="2" class=input required prop:value=move || content.get() on:input=move |ev| content.set(event_target_value(&ev))></textarea>
+            </label>
+            <div class="sm:col-span-2">
+                <button type="submit" class="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+                    {move || t().add_preset}
+                </button>
+                <ErrorLine error=failed />
+            </div>
+        </form>
+    }
+}

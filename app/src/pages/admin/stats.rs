@@ -1,0 +1,109 @@
+use leptos::prelude::*;
+
+use super::charts::{Bar, BarChart, Ring};
+use crate::{api, components::describe, i18n::use_t, types::Stats};
+
+/// Images per day, success rate, mean processing time and credits spent, as charts.
+#[component]
+pub fn Statistics() -> impl IntoView {
+    let t = use_t();
+    let stats = Resource::new(|| (), |_| api::admin_stats());
+    view! {
+        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+            {move || Suspend::new(async move {
+                match stats.await {
+                    Ok(stats) => view! { <Charts stats /> }.into_any(),
+                    Err(error) => view! { <p role="alert" class="text-red-700">{describe(t(), &error)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Charts(stats: Stats) -> impl IntoView {
+    let t = use_t();
+    let day = |d: &str| d.get(5..).unwrap_or(d).to_owned();
+    let images: Vec<Bar> = stats
+        .images_per_day
+        .iter()
+        .map(|d| Bar {
+            label: day(&d.day),
+            value: d.completed as f64,
+            stacked: d.failed as f64,
+        })
+        .collect();
+    let durations: Vec<Bar> = stats
+        .images_per_day
+        .iter()
+        .map(|d| Bar {
+            label: day(&d.day),
+            value: d.mean_processing_ms.unwrap_or(0.0),
+            stacked: 0.0,
+        })
+        .collect();
+    let credits: Vec<Bar> = stats
+        .images_per_day
+        .iter()
+        .map(|d| Bar {
+            label: day(&d.day),
+            value: d.credits.max(0) as f64,
+            stacked: 0.0,
+        })
+        .collect();
+    let empty = stats.images_per_day.is_empty();
+    let card = "rounded-xl bg-slate-50 p-3";
+    let seconds = |ms: f64| format!("{:.1} s", ms / 1000.0);
+    let whole = |n: f64| format!("{n:.0}");
+    let mean = stats
+        .mean_processing_ms
+        .map_or_else(|| "–".to_owned(), seconds);
+    view! {
+        <div class="mt-3 grid gap-4 sm:grid-cols-2" data-testid="charts">
+            <figure class=card>
+                <figcaption class="text-sm font-medium">
+                    {move || t().images_per_day}
+                    <span class="ml-2 font-normal text-slate-600 tabular-nums">{stats.total_images}</span>
+                </figcaption>
+                {if empty {
+                    view! { <p class="mt-2 text-sm text-slate-600">{move || t().no_data}</p> }.into_any()
+                } else {
+                    view! { <BarChart label=t().images_per_day.to_owned() bars=images format=whole color="fill-emerald-500" /> }.into_any()
+                }}
+            </figure>
+            <figure class=card>
+                <figcaption class="text-sm font-medium">{move || t().success_rate}</figcaption>
+                <div class="flex items-center gap-4">
+                    <Ring label=t().success_rate.to_owned() share=stats.success_rate />
+                    <p class="text-sm text-slate-700">
+                        <span class="text-emerald-700">{(t().status)(crate::types::Status::Completed)} ": " {stats.completed_images}</span>
+                        <br />
+                        <span class="text-red-700">{(t().status)(crate::types::Status::Failed)} ": " {stats.failed_images}</span>
+                    </p>
+                </div>
+            </figure>
+            <figure class=card>
+                <figcaption class="text-sm font-medium">
+                    {move || t().mean_processing}
+                    <span class="ml-2 font-normal text-slate-600 tabular-nums">{mean}</span>
+                </figcaption>
+                {if empty {
+                    view! { <p class="mt-2 text-sm text-slate-600">{move || t().no_data}</p> }.into_any()
+                } else {
+                    view! { <BarChart label=t().mean_processing.to_owned() bars=durations format=seconds color="fill-blue-500" /> }.into_any()
+                }}
+            </figure>
+            <figure class=card>
+                <figcaption class="text-sm font-medium">
+                    {move || t().credits_spent}
+                    <span class="ml-2 font-normal text-slate-600 tabular-nums">{stats.credits_spent}</span>
+                </figcaption>
+                {if empty {
+                    view! { <p class="mt-2 text-sm text-slate-600">{move || t().no_data}</p> }.into_any()
+                } else {
+                    view! { <BarChart label=t().credits_spent.to_owned() bars=credits format=whole color="fill-indigo-500" /> }.into_any()
+                }}
+            </figure>
+        </div>
+    }
+}
