@@ -61,6 +61,9 @@ pub async fn apply(tx: &mut Tx, entry: Entry<'_>) -> Result<i64> {
     Ok(balance)
 }
 
+/// A ledger row: id, delta, balance after, reason, batch, task, time.
+type LedgerRow = (i64, i64, i64, String, Option<i64>, Option<i64>, String);
+
 /// A user's balance changes, newest first.
 pub async fn history(
     db: &crate::db::Db,
@@ -68,7 +71,7 @@ pub async fn history(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<app::types::LedgerEntry>> {
-    let rows: Vec<(i64, i64, i64, String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+    let rows: Vec<LedgerRow> = sqlx::query_as(
         "SELECT id, delta, balance_after, reason, queue_id, task_id, created_at FROM credit_ledger
          WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
     )
