@@ -1,7 +1,17 @@
 //! The built-in `demo` provider: needs no network or key, and really changes the picture
 //! according to keywords in the prompt (English or Chinese), after a configurable delay.
+//!
+//! Two more keywords make it fail, so that failures and retries can be tried out: `fail once`
+//! (失败一次) fails each distinct image (its bytes and the prompt) the first time it is seen and
+//! succeeds from then on, so a manual retry completes; `always fail` (总是失败) fails every time.
+//! Both failures are permanent, so the queue does not retry them by itself.
 
-use std::time::Duration;
+use std::{
+    collections::HashSet,
+    hash::{DefaultHasher, Hash, Hasher},
+    sync::Mutex,
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -166,13 +176,69 @@ pub fn apply(image: DynamicImage, effect: Effect) -> DynamicImage {
     }
 }
 
+const FAIL_ONCE: &[&str] = &["fail once", "失败一次"];
+const ALWAYS_FAIL: &[&str] = &["always fail", "总是失败"];
+/// Images remembered for `fail once`; past this the memory starts over.
+const REMEMBERED: usize = 10_000;
+
+/// The failure a prompt asks for, with the keyword that asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    Once(&'static str),
+    Always(&'static str),
+}
+
+/// Whether the prompt asks the demo to fail (`always fail` wins over `fail once`).
+pub fn failure_for(prompt: &str) -> Option<Failure> {
+    let prompt = prompt.to_lowercase();
+    let find = |words: &[&'static str]| words.iter().copied().find(|w| prompt.contains(w));
+    find(ALWAYS_FAIL)
+        .map(Failure::Always)
+        .or_else(|| find(FAIL_ONCE).map(Failure::Once))
+}
+
 pub struct Demo {
     delay: Duration,
+    /// Hashes of (image, prompt) that `fail once` has already failed.
+    failed_once: Mutex<HashSet<u64>>,
 }
 
 impl Demo {
     pub fn new(delay: Duration) -> Self {
-        Self { delay }
+        Self {
+            delay,
+            failed_once: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The error the prompt asks for on this call, if any.
+    fn planned_failure(&self, image: &[u8], prompt: &str) -> Option<ProviderError> {
+        match failure_for(prompt)? {
+            Failure::Always(word) => Some(ProviderError::permanent(format!(
+                "the demo model was asked to fail every time (prompt contains '{word}')"
+            ))),
+            Failure::Once(word) => {
+                let mut hasher = DefaultHasher::new();
+                image.hash(&mut hasher);
+                prompt.hash(&mut hasher);
+                let key = hasher.finish();
+                // A poisoned lock only means another call panicked while holding it; the set
+                // itself is still usable.
+                let mut seen = self
+                    .failed_once
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if seen.len() >= REMEMBERED {
+                    seen.clear();
+                }
+                seen.insert(key).then(|| {
+                    ProviderError::permanent(format!(
+                        "the demo model was asked to fail this image once (prompt contains \
+                         '{word}'); retry it"
+                    ))
+                })
+            }
+        }
     }
 }
 
@@ -191,6 +257,9 @@ impl Provider for Demo {
         for step in 0..steps {
             tokio::time::sleep(self.delay / steps).await;
             progress((step + 1) as f32 / steps as f32 * 0.9);
+        }
+        if let Some(error) = self.planned_failure(&request.image, &request.prompt) {
+            return Err(error);
         }
         let effects = effects_for(&request.prompt);
         tokio::task::spawn_blocking(move || {
@@ -225,6 +294,103 @@ mod tests {
             effects_for("something else"),
             vec![Effect::Contrast, Effect::Sharpen]
         );
+    }
+
+    #[test]
+    fn failure_keywords_in_english_and_chinese() {
+        assert_eq!(
+            failure_for("Fail Once please"),
+            Some(Failure::Once("fail once"))
+        );
+        assert_eq!(
+            failure_for("黑白 失败一次"),
+            Some(Failure::Once("失败一次"))
+        );
+        assert_eq!(
+            failure_for("always fail"),
+            Some(Failure::Always("always fail"))
+        );
+        assert_eq!(
+            failure_for("fail once, 总是失败"),
+            Some(Failure::Always("总是失败"))
+        );
+        assert_eq!(failure_for("black and white"), None);
+    }
+
+    fn request(image: &[u8], prompt: &str) -> GenerateRequest {
+        GenerateRequest {
+            image: Bytes::copy_from_slice(image),
+            mime: "image/png",
+            prompt: prompt.to_owned(),
+            upstream_model: "demo".to_owned(),
+            api_key: None,
+        }
+    }
+
+    fn png() -> Vec<u8> {
+        let picture: DynamicImage = RgbaImage::from_fn(8, 8, |x, y| {
+            image::Rgba([(x * 30) as u8, (y * 30) as u8, 90, 255])
+        })
+        .into();
+        crate::images::encode_png(&picture).unwrap().to_vec()
+    }
+
+    #[tokio::test]
+    async fn fail_once_fails_each_image_once_then_succeeds() {
+        let demo = Demo::new(Duration::ZERO);
+        let progress: ProgressFn = std::sync::Arc::new(|_| {});
+        let (a, b) = (png(), b"other bytes".to_vec());
+
+        let first = demo
+            .generate(request(&a, "sepia, fail once"), progress.clone())
+            .await
+            .unwrap_err();
+        assert!(!first.is_retryable());
+        assert!(
+            first.to_string().contains("fail this image once"),
+            "{first}"
+        );
+        assert!(first.to_string().contains("retry it"), "{first}");
+        // The same image and prompt now succeeds, and keeps succeeding.
+        for _ in 0..2 {
+            let result = demo
+                .generate(request(&a, "sepia, fail once"), progress.clone())
+                .await
+                .unwrap();
+            assert!(crate::images::decode(&result).is_ok());
+        }
+        // Another image, or the same image with another prompt, fails its first time too.
+        assert!(demo.planned_failure(&b, "sepia, fail once").is_some());
+        assert!(demo.planned_failure(&a, "blur, 失败一次").is_some());
+        assert!(demo.planned_failure(&a, "blur, 失败一次").is_none());
+        assert!(demo.planned_failure(&a, "blur").is_none());
+    }
+
+    #[tokio::test]
+    async fn always_fail_fails_every_time() {
+        let demo = Demo::new(Duration::ZERO);
+        let progress: ProgressFn = std::sync::Arc::new(|_| {});
+        for _ in 0..3 {
+            let error = demo
+                .generate(request(&png(), "总是失败"), progress.clone())
+                .await
+                .unwrap_err();
+            assert!(!error.is_retryable());
+            assert!(error.to_string().contains("fail every time"), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_memory_of_failed_images_is_bounded() {
+        let demo = Demo::new(Duration::ZERO);
+        for i in 0..REMEMBERED + 5 {
+            assert!(
+                demo.planned_failure(&i.to_le_bytes(), "fail once")
+                    .is_some()
+            );
+        }
+        let remembered = demo.failed_once.lock().unwrap().len();
+        assert!(remembered <= REMEMBERED, "{remembered}");
     }
 
     #[test]
