@@ -2,22 +2,161 @@
 
 use app::types::AdminUser;
 
-use super::{Accounts, User};
-use crate::{Error, Result};
+use super::{Accounts, User, credits};
+use crate::{
+    Error, Result,
+    db::{self, Db},
+};
+
+/// Largest credit grant (either way) in one go.
+const MAX_GRANT: i64 = 1_000_000;
+
+const ADMIN_USER_SQL: &str = "SELECT u.id, u.username, u.is_admin, u.credits, u.created_at,
+       (SELECT COUNT(*) FROM batch_queues q WHERE q.user_id = u.id) AS batches
+     FROM users u";
+
+#[derive(sqlx::FromRow)]
+struct AdminUserRow {
+    id: i64,
+    username: String,
+    is_admin: bool,
+    credits: i64,
+    created_at: String,
+    batches: i64,
+}
+
+impl From<AdminUserRow> for AdminUser {
+    fn from(row: AdminUserRow) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            is_admin: row.is_admin,
+            credits: row.credits,
+            batches: row.batches,
+            created_at: row.created_at,
+        }
+    }
+}
 
 impl Accounts {
-    /// Every user with their balance, role and number of batches.
+    /// Every user with their balance, role and number of batches, oldest account first.
     pub async fn list_users(&self) -> Result<Vec<AdminUser>> {
-        Err(Error::Internal("not yet".into()))
+        let sql = format!("{ADMIN_USER_SQL} ORDER BY u.id");
+        let rows: Vec<AdminUserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(AdminUser::from).collect())
     }
 
-    /// Adds `amount` (negative to take away, stopping at zero) to a user's balance.
-    pub async fn grant_credits_to(&self, _user_id: i64, _amount: i64) -> Result<AdminUser> {
-        Err(Error::Internal("not yet".into()))
+    /// Adds `amount` (negative to take away, stopping at zero) to a user's balance, written to
+    /// the ledger as an admin grant.
+    #[tracing::instrument(skip_all, fields(user_id, amount), err(level = "info", Display))]
+    pub async fn grant_credits_to(&self, user_id: i64, amount: i64) -> Result<AdminUser> {
+        check_grant(amount)?;
+        let mut tx = db::begin_write(&self.db).await?;
+        let (balance,): (i64,) = sqlx::query_as("SELECT credits FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        let delta = amount.max(-balance);
+        if delta != 0 {
+            credits::apply(&mut tx, credits::Entry::new(user_id, delta, "admin grant")).await?;
+        }
+        tx.commit().await?;
+        tracing::info!(user_id, delta, "credits granted");
+        admin_user(&self.db, user_id).await
     }
 
-    /// Makes a user an administrator or revokes it.
-    pub async fn set_admin(&self, _by: &User, _user_id: i64, _is_admin: bool) -> Result<AdminUser> {
-        Err(Error::Internal("not yet".into()))
+    /// Makes a user an administrator or revokes it. Nobody revokes their own role, so there is
+    /// always an administrator left.
+    #[tracing::instrument(skip_all, fields(by = by.id, user_id, is_admin), err(level = "info", Display))]
+    pub async fn set_admin(&self, by: &User, user_id: i64, is_admin: bool) -> Result<AdminUser> {
+        if by.id == user_id && !is_admin {
+            return Err(Error::Conflict(
+                "you cannot revoke your own administrator role; another administrator can".into(),
+            ));
+        }
+        // Writers take turns, so two administrators revoking each other at the same moment
+        // cannot both succeed: the second is no longer an administrator when its turn comes.
+        let mut tx = db::begin_write(&self.db).await?;
+        let still_admin: Option<(bool,)> =
+            sqlx::query_as("SELECT is_admin FROM users WHERE id = ?")
+                .bind(by.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if !matches!(still_admin, Some((true,))) {
+            return Err(Error::Forbidden);
+        }
+        let done = sqlx::query("UPDATE users SET is_admin = ? WHERE id = ?")
+            .bind(is_admin)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("user"));
+        }
+        tx.commit().await?;
+        tracing::info!(user_id, is_admin, "administrator role changed");
+        admin_user(&self.db, user_id).await
+    }
+
+    /// Reads a grant amount sent as JSON: a whole number within the bounds, not 0.
+    pub fn grant_amount(value: &serde_json::Value) -> Result<i64> {
+        let amount = value.as_i64().ok_or_else(grant_rule)?;
+        check_grant(amount)?;
+        Ok(amount)
+    }
+}
+
+/// A grant must change something and stay within bounds.
+fn check_grant(amount: i64) -> Result<()> {
+    if amount == 0 || !(-MAX_GRANT..=MAX_GRANT).contains(&amount) {
+        return Err(grant_rule());
+    }
+    Ok(())
+}
+
+fn grant_rule() -> Error {
+    Error::Invalid(format!(
+        "amount must be a whole number from -{MAX_GRANT} to {MAX_GRANT} and not 0 \
+         (negative takes credits away, stopping at zero)"
+    ))
+}
+
+async fn admin_user(db: &Db, user_id: i64) -> Result<AdminUser> {
+    let sql = format!("{ADMIN_USER_SQL} WHERE u.id = ?");
+    let row: AdminUserRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    Ok(row.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_are_bounded_and_not_zero() {
+        assert!(check_grant(1).is_ok());
+        assert!(check_grant(-MAX_GRANT).is_ok());
+        assert!(check_grant(MAX_GRANT).is_ok());
+        for bad in [0, MAX_GRANT + 1, -MAX_GRANT - 1, i64::MIN] {
+            assert!(matches!(check_grant(bad), Err(Error::Invalid(_))), "{bad}");
+        }
+        assert_eq!(
+            Accounts::grant_amount(&serde_json::json!(-5)).ok(),
+            Some(-5)
+        );
+        for bad in [
+            serde_json::json!(1.5),
+            serde_json::json!("10"),
+            serde_json::json!(null),
+            serde_json::json!(0),
+        ] {
+            assert!(Accounts::grant_amount(&bad).is_err(), "{bad}");
+        }
     }
 }

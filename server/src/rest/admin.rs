@@ -1,12 +1,17 @@
 //! `/api/admin/*`: settings and presets, for administrators only.
 
-use axum::{Json, extract::State, response::IntoResponse};
+use axum::{
+    Json,
+    extract::State,
+    response::{IntoResponse, Redirect},
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiJson, ApiPath, data, message};
 use crate::{
-    Result,
+    Error, Result,
+    accounts::Accounts,
     auth::AdminUser,
     presets::{NewPreset, PresetChanges},
     state::AppState,
@@ -86,4 +91,48 @@ pub async fn batch_stats(
     Ok(data(
         crate::batch::admin::stats(&state.db, &state.settings).await?,
     ))
+}
+
+pub async fn users(State(state): State<AppState>, _admin: AdminUser) -> Result<impl IntoResponse> {
+    Ok(data(state.accounts.list_users().await?))
+}
+
+#[derive(Deserialize)]
+pub struct GrantBody {
+    amount: Option<Value>,
+}
+
+pub async fn grant_credits(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<GrantBody>,
+) -> Result<impl IntoResponse> {
+    let amount = Accounts::grant_amount(&body.amount.unwrap_or(Value::Null))?;
+    Ok(data(state.accounts.grant_credits_to(id, amount).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleBody {
+    is_admin: Option<Value>,
+}
+
+pub async fn set_admin(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<RoleBody>,
+) -> Result<impl IntoResponse> {
+    let is_admin = body
+        .is_admin
+        .as_ref()
+        .and_then(Value::as_bool)
+        .ok_or_else(|| Error::Invalid("isAdmin must be true or false".into()))?;
+    Ok(data(state.accounts.set_admin(&admin, id, is_admin).await?))
+}
+
+/// The seed's admin entry point: the admin pages (which check the role themselves).
+pub async fn panel() -> Redirect {
+    Redirect::to("/admin")
 }

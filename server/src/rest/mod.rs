@@ -42,6 +42,10 @@ pub fn router() -> Router<AppState> {
         .route("/batch/task/{id}/versions/{version}", get(batch::version))
         .route("/user/keys", get(keys::list))
         .route("/user/keys/{provider}", put(keys::set).delete(keys::delete))
+        .route("/admin/panel", get(admin::panel))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/users/{id}/credits", post(admin::grant_credits))
+        .route("/admin/users/{id}/admin", post(admin::set_admin))
         .route("/admin/batch/queues", get(admin::batch_queues))
         .route("/admin/batch/stats", get(admin::batch_stats))
         .route(
