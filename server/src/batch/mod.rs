@@ -2,6 +2,7 @@
 //! rule lives here; the REST handlers and server functions only adapt.
 
 pub mod admin;
+pub mod archive;
 pub mod draft;
 pub mod read;
 pub mod upload;

@@ -185,6 +185,27 @@ async fn image(
         .into_response())
 }
 
+/// The batch's results and `manifest.json` as a zip, streamed as it is written.
+pub async fn download(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response> {
+    let archive = state.batches.archive(&user, id).await?;
+    let disposition = crate::batch::archive::content_disposition(&archive.batch_name);
+    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(archive.chunks));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (header::CONTENT_DISPOSITION, disposition.as_str()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 pub async fn models(State(state): State<AppState>, _user: CurrentUser) -> impl IntoResponse {
     data(state.models.list())
 }

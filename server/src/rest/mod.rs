@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/batch/queue/{id}", get(batch::queue))
         .route("/batch/queue/{id}/cancel", post(batch::cancel))
         .route("/batch/queue/{id}/events", get(live::events))
+        .route("/batch/queue/{id}/download", get(batch::download))
         .route("/batch/task/{id}/retry", post(batch::retry))
         .route("/batch/task/{id}/edit", post(batch::edit))
         .route("/batch/task/{id}/original", get(batch::original))
