@@ -5,16 +5,19 @@ const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 30_000,
-  expect: { timeout: 10_000 },
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
   fullyParallel: false,
   workers: 1,
   forbidOnly: !!process.env.CI,
   retries: 0,
   reporter: [["list"]],
+  globalSetup: "./global-setup.ts",
   use: {
     baseURL,
+    locale: "en-US",
     trace: "retain-on-failure",
+    acceptDownloads: true,
     launchOptions: {
       executablePath: "/usr/bin/chromium",
       args: [
@@ -26,7 +29,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "target/release/imgbatch serve",
+    command: `${process.env.E2E_BINARY ?? "target/release/imgbatch"} serve`,
     cwd: "..",
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
@@ -34,6 +37,8 @@ export default defineConfig({
     env: {
       IMGBATCH_ADDR: `127.0.0.1:${port}`,
       IMGBATCH_DATA_DIR: process.env.E2E_DATA_DIR ?? "data-e2e",
+      IMGBATCH_DEMO_DELAY_MS: "1200",
+      IMGBATCH_SITE_DIR: "target/site",
     },
   },
 });

@@ -17,6 +17,7 @@ pub mod types;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -56,15 +57,17 @@ pub fn App() -> impl IntoView {
         <Title text="imgbatch" />
         <Router>
             <components::Header />
+            // Pages wait for their data on the server, so that redirects and statuses (403, 404)
+            // reach the browser as HTTP before any HTML.
             <main class="mx-auto max-w-6xl px-4 pb-16 pt-6 sm:px-6">
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/") view=pages::HomePage />
-                    <Route path=path!("/login") view=pages::LoginPage />
-                    <Route path=path!("/batch") view=pages::NewBatchPage />
-                    <Route path=path!("/batch/:id") view=pages::BatchPage />
-                    <Route path=path!("/history") view=pages::HistoryPage />
-                    <Route path=path!("/account") view=pages::AccountPage />
-                    <Route path=path!("/admin") view=pages::AdminPage />
+                    <Route path=path!("/") ssr=SsrMode::Async view=pages::HomePage />
+                    <Route path=path!("/login") ssr=SsrMode::Async view=pages::LoginPage />
+                    <Route path=path!("/batch") ssr=SsrMode::Async view=pages::NewBatchPage />
+                    <Route path=path!("/batch/:id") ssr=SsrMode::Async view=pages::BatchPage />
+                    <Route path=path!("/history") ssr=SsrMode::Async view=pages::HistoryPage />
+                    <Route path=path!("/account") ssr=SsrMode::Async view=pages::AccountPage />
+                    <Route path=path!("/admin") ssr=SsrMode::Async view=pages::AdminPage />
                 </Routes>
             </main>
         </Router>

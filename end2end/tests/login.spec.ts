@@ -1,7 +1,7 @@
 import { test, expect, user, waitForHydration } from "./fixtures";
 
 test("signs in through the form and sees the signed-in state", async ({ page, consoleErrors }) => {
-  await page.goto("/");
+  await page.goto("/login");
   await waitForHydration(page);
 
   const form = page.getByRole("form", { name: "Sign in" });
@@ -9,22 +9,26 @@ test("signs in through the form and sees the signed-in state", async ({ page, co
   await form.getByLabel("Password").fill(user.password);
   await form.getByRole("button", { name: "Sign in" }).click();
 
-  await expect(page.getByTestId("signed-in-user")).toHaveText(`Signed in as ${user.name}`);
-  await expect(page.getByTestId("credits")).toHaveText("10");
+  await expect(page).toHaveURL(/\/batch$/);
+  const header = page.getByRole("banner");
+  await expect(header.getByText(user.name, { exact: true })).toBeVisible();
+  await expect(header.getByText("10 credits")).toBeVisible();
 
   // The session cookie keeps the user signed in across a reload.
   await page.reload();
-  await expect(page.getByTestId("signed-in-user")).toHaveText(`Signed in as ${user.name}`);
+  await expect(header.getByText(user.name, { exact: true })).toBeVisible();
 
   await waitForHydration(page);
   await page.getByRole("button", { name: "Sign out" }).click();
+  await page.goto("/batch");
+  await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByRole("form", { name: "Sign in" })).toBeVisible();
 });
 
 test("shows a clear message for a wrong password", async ({ page, consoleErrors }) => {
-  // The rejected login answers 422, which the browser reports as a failed resource.
-  consoleErrors.allow(/status of 422/);
-  await page.goto("/");
+  // The rejected login answers 401, which the browser reports as a failed resource.
+  consoleErrors.allow(/status of 401/);
+  await page.goto("/login");
   await waitForHydration(page);
   const form = page.getByRole("form", { name: "Sign in" });
   await form.getByLabel("Username").fill(user.name);

@@ -95,7 +95,10 @@ impl UserKeys {
     pub async fn statuses(&self, user: &User, models: &Models) -> Result<Vec<KeyStatus>> {
         let mut statuses = Vec::new();
         for provider in models.key_providers() {
-            let masked = self.get(user.id, provider).await?.map(|key| mask(key.expose()));
+            let masked = self
+                .get(user.id, provider)
+                .await?
+                .map(|key| mask(key.expose()));
             statuses.push(KeyStatus {
                 provider: provider.to_owned(),
                 has_key: masked.is_some(),

@@ -134,10 +134,17 @@ pub fn use_lang() -> RwSignal<Lang> {
     use_context::<RwSignal<Lang>>().unwrap_or_else(|| RwSignal::new(Lang::default()))
 }
 
-/// The messages of the current language, as a reactive getter: `t()().sign_in`.
+/// The messages of the current language: `t().sign_in`. Read inside a view it follows the
+/// language switch; read in an event handler it gives the language of that moment.
 pub fn use_t() -> impl Fn() -> &'static Messages + Copy + Send + Sync + 'static {
     let lang = use_lang();
-    move || lang.get().messages()
+    move || {
+        if leptos::reactive::graph::Observer::get().is_some() {
+            lang.get().messages()
+        } else {
+            lang.get_untracked().messages()
+        }
+    }
 }
 
 /// Switches the language and remembers it in a cookie the server reads too.

@@ -49,12 +49,7 @@ impl AccountBackend for AppState {
         Ok(self.keys.statuses(&user(caller), &self.models).await?)
     }
 
-    async fn set_key(
-        &self,
-        caller: &UserView,
-        provider: &str,
-        key: &str,
-    ) -> Result<(), AppError> {
+    async fn set_key(&self, caller: &UserView, provider: &str, key: &str) -> Result<(), AppError> {
         Ok(self
             .keys
             .set_checked(&user(caller), &self.models, provider, key)

@@ -1,7 +1,9 @@
 use app::{
     AppError,
     backend::AdminBackend,
-    types::{AdminBatch, AdminUser, PresetChanges, PresetView, QueueFilter, QueueNow, Stats, UserView},
+    types::{
+        AdminBatch, AdminUser, PresetChanges, PresetView, QueueFilter, QueueNow, Stats, UserView,
+    },
 };
 use async_trait::async_trait;
 

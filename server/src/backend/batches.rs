@@ -1,9 +1,7 @@
 use app::{
     AppError,
     backend::BatchBackend,
-    types::{
-        BatchCreated, BatchDetail, BatchSummary, EditSource, ModelView, PresetView, UserView,
-    },
+    types::{BatchCreated, BatchDetail, BatchSummary, EditSource, ModelView, PresetView, UserView},
 };
 use async_trait::async_trait;
 
@@ -74,9 +72,6 @@ impl BatchBackend for AppState {
         prompt: &str,
         source: EditSource,
     ) -> Result<i64, AppError> {
-        Ok(self
-            .batches
-            .edit(&user(caller), id, prompt, source)
-            .await?)
+        Ok(self.batches.edit(&user(caller), id, prompt, source).await?)
     }
 }

@@ -95,7 +95,11 @@ impl From<VersionRow> for VersionView {
 }
 
 /// A task with its live progress and its versions.
-pub fn task_view(row: TaskRow, progress: Option<f64>, versions: Vec<VersionView>) -> Result<TaskView> {
+pub fn task_view(
+    row: TaskRow,
+    progress: Option<f64>,
+    versions: Vec<VersionView>,
+) -> Result<TaskView> {
     let status = status(&row.status)?;
     Ok(TaskView {
         original_image_url: format!("/api/batch/task/{}/original", row.id),

@@ -72,7 +72,11 @@ pub async fn events(
             return None;
         }
         let (event, done) = events.next().await?;
-        let end = done.then(|| SseEvent::default().event(EventKind::End.as_str()).data("finished"));
+        let end = done.then(|| {
+            SseEvent::default()
+                .event(EventKind::End.as_str())
+                .data("finished")
+        });
         Some((
             stream::iter(std::iter::once(event).chain(end)),
             (events, done),

@@ -59,7 +59,7 @@ pub fn TaskCard(
             data-task-id=id
             aria-label=name
         >
-            <div class="relative aspect-square bg-slate-100">
+            <div class="relative aspect-square overflow-hidden bg-slate-100">
                 {move || {
                     let current = task.get();
                     match (comparing.get(), result_url(&current)) {
@@ -75,7 +75,7 @@ pub fn TaskCard(
                                     src=src
                                     alt=format!("{alt}: {}", current.original_filename)
                                     loading="lazy"
-                                    class="h-full w-full object-contain"
+                                    class="absolute inset-0 h-full w-full object-contain"
                                 />
                             }
                                 .into_any()
@@ -172,7 +172,7 @@ pub fn Compare(before: String, after: String) -> impl IntoView {
     let t = use_t();
     let split = RwSignal::new(50.0_f64);
     view! {
-        <div class="relative h-full w-full select-none" data-testid="compare">
+        <div class="absolute inset-0 select-none" data-testid="compare">
             <img src=before alt=move || t().before class="absolute inset-0 h-full w-full object-contain" />
             <img
                 src=after

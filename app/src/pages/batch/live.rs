@@ -121,6 +121,10 @@ impl LiveBatch {
     /// Follows the batch while it runs: the event stream, or polling every 2 s if the stream
     /// cannot be opened. Browser only; stops when the page goes away.
     pub fn follow(self) {
+        // Browser objects are never created while rendering on the server.
+        if cfg!(feature = "ssr") {
+            return;
+        }
         let stream = StoredValue::new_local(None::<LiveStream>);
         let polling = StoredValue::new(false);
         let start = move || {

@@ -18,6 +18,11 @@ use crate::{
     types::{BatchCreated, UserView},
 };
 
+thread_local! {
+    /// The upload under way: one at a time, in the browser only.
+    static UPLOAD: std::cell::RefCell<Option<Upload>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Where the upload stands.
 #[derive(Debug, Clone, PartialEq)]
 enum Sending {
@@ -37,7 +42,6 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
     let sending = RwSignal::new(Sending::Idle);
     let error = RwSignal::new(None::<AppError>);
     let notice = RwSignal::new(None::<&'static str>);
-    let upload = StoredValue::new_local(None::<Upload>);
     let models = Resource::new(|| (), |_| models());
     let presets = Resource::new(|| (), |_| presets());
 
@@ -84,7 +88,9 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
         let _ = form.append_with_str("batchName", &name.get_untracked());
         selection.files.with_untracked(|files| {
             for chosen in files.iter().filter(|c| c.problem.is_none()) {
-                let _ = form.append_with_blob_and_filename("images", &chosen.file, &chosen.path);
+                if let Some(file) = Selection::file(chosen.id) {
+                    let _ = form.append_with_blob_and_filename("images", &file, &chosen.path);
+                }
             }
         });
         let started = Upload::start("/rpc/create_batch", &form, move |sent, total| {
@@ -100,12 +106,12 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
             sent: 0.0,
             total: 0.0,
         });
-        upload.set_value(Some(handle.clone()));
+        UPLOAD.with(|u| *u.borrow_mut() = Some(handle.clone()));
         let navigate = use_navigate();
         leptos::task::spawn_local(async move {
             let answer = handle.finish().await;
             drop(progress);
-            upload.set_value(None);
+            UPLOAD.with(|u| u.borrow_mut().take());
             sending.set(Sending::Idle);
             match answer {
                 Ok(answer) if (200..300).contains(&answer.status) => {
@@ -126,8 +132,8 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
         });
     };
     let cancel = move |_| {
-        upload.with_value(|u| {
-            if let Some(u) = u {
+        UPLOAD.with(|u| {
+            if let Some(u) = u.borrow().as_ref() {
                 u.abort();
             }
         })
@@ -308,4 +314,5 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
             </form>
         </div>
     }
+    .into_any()
 }

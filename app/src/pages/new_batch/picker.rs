@@ -167,7 +167,7 @@ fn Thumbnails(selection: Selection) -> impl IntoView {
                                     Some(url) => {
                                         view! {
                                             <img
-                                                src=url.as_str().to_owned()
+                                                src=url
                                                 alt=path.clone()
                                                 class="aspect-square w-full rounded-md object-cover"
                                             />
