@@ -13,8 +13,8 @@ use crate::{
 pub struct Session {
     /// The signed-in user as loaded with the page (or after signing in or out).
     pub user: Resource<Result<Option<UserView>, AppError>>,
-    /// The balance as last seen, newer than `user` once an action changed it.
-    pub credits: RwSignal<Option<i64>>,
+    /// The balance as last seen (user id, credits), newer than `user` once an action changed it.
+    credits: RwSignal<Option<(i64, i64)>>,
     pub login: ServerAction<Login>,
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
@@ -25,14 +25,22 @@ impl Session {
     pub fn refresh_credits(self) {
         leptos::task::spawn_local(async move {
             if let Ok(Some(user)) = current_user().await {
-                self.credits.set(Some(user.credits));
+                self.credits.set(Some((user.id, user.credits)));
             }
         });
     }
 
     /// The balance to show for `user`.
     pub fn balance(self, user: &UserView) -> i64 {
-        self.credits.get().unwrap_or(user.credits)
+        self.balance_of(user.id, user.credits)
+    }
+
+    /// The balance of the user `id`, who had `loaded` credits when the page loaded.
+    pub fn balance_of(self, id: i64, loaded: i64) -> i64 {
+        match self.credits.get() {
+            Some((of, credits)) if of == id => credits,
+            _ => loaded,
+        }
     }
 }
 
@@ -51,11 +59,6 @@ pub fn provide_session() {
         },
         move |_| current_user(),
     );
-    // A new session starts from its own balance.
-    Effect::new(move |_| {
-        user.track();
-        credits.set(None);
-    });
     provide_context(Session {
         user,
         credits,

@@ -67,6 +67,7 @@ pub fn AuthForms() -> impl IntoView {
             </Show>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -85,6 +86,7 @@ fn Credentials(
             <input class=input type="password" name="password" autocomplete=autocomplete required />
         </label>
     }
+    .into_any()
 }
 
 #[component]
@@ -101,4 +103,5 @@ fn SubmitButton(
             {label}
         </button>
     }
+    .into_any()
 }

@@ -46,4 +46,5 @@ where
             }}
         </Transition>
     }
+    .into_any()
 }

@@ -38,6 +38,7 @@ pub fn Header() -> impl IntoView {
             </div>
         </header>
     }
+    .into_any()
 }
 
 #[component]
@@ -98,4 +99,5 @@ fn Nav(user: UserView) -> impl IntoView {
             </ActionForm>
         </div>
     }
+    .into_any()
 }

@@ -31,4 +31,5 @@ pub fn StatusBadge(#[prop(into)] status: Signal<Status>) -> impl IntoView {
             {move || (t().status)(status.get())}
         </span>
     }
+    .into_any()
 }

@@ -77,6 +77,7 @@ fn Account(user: UserView) -> impl IntoView {
             <Keys />
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -103,6 +104,7 @@ fn Keys() -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -163,4 +165,5 @@ fn KeyRow(
             <ErrorLine error />
         </div>
     }
+    .into_any()
 }

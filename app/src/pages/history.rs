@@ -78,6 +78,7 @@ fn History() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
@@ -117,4 +118,5 @@ fn Row(summary: BatchSummary) -> impl IntoView {
             </A>
         </li>
     }
+    .into_any()
 }

@@ -19,4 +19,5 @@ pub fn HomePage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }

@@ -18,4 +18,5 @@ pub fn LoginPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }

@@ -18,4 +18,5 @@ pub fn NotFound() -> impl IntoView {
             </a>
         </div>
     }
+    .into_any()
 }

@@ -64,6 +64,7 @@ pub fn BarChart(
             <text x=WIDTH y=HEIGHT - 4.0 text-anchor="end" class="fill-slate-500 text-[8px]">{last}</text>
         </svg>
     }
+    .into_any()
 }
 
 /// A share as a ring with the percentage in the middle.
@@ -90,4 +91,5 @@ pub fn Ring(label: String, share: Option<f64>) -> impl IntoView {
             <text x="50" y="56" text-anchor="middle" class="fill-slate-900 text-[18px] font-semibold">{text}</text>
         </svg>
     }
+    .into_any()
 }

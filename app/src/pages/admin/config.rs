@@ -53,4 +53,5 @@ pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
             <p role="status" class="mt-1 text-sm text-emerald-700">{move || t().saved}</p>
         </Show>
     }
+    .into_any()
 }

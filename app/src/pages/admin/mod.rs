@@ -53,4 +53,5 @@ fn Admin() -> impl IntoView {
             </section>
         </div>
     }
+    .into_any()
 }

@@ -89,4 +89,5 @@ pub fn Monitor(tick: RwSignal<u32>) -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }

@@ -61,6 +61,7 @@ pub fn Presets() -> impl IntoView {
         <ErrorLine error />
         <NewPreset create />
     }
+    .into_any()
 }
 
 #[component]
@@ -181,6 +182,7 @@ fn PresetRow(
             </div>
         </li>
     }
+    .into_any()
 }
 
 #[component]
@@ -237,4 +239,5 @@ fn NewPreset(create: ServerAction<CreatePreset>) -> impl IntoView {
             </div>
         </form>
     }
+    .into_any()
 }

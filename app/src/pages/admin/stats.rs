@@ -18,6 +18,7 @@ pub fn Statistics() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
@@ -106,4 +107,5 @@ fn Charts(stats: Stats) -> impl IntoView {
             </figure>
         </div>
     }
+    .into_any()
 }

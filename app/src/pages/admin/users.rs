@@ -66,6 +66,7 @@ pub fn Users() -> impl IntoView {
         <ErrorLine error />
         {move || notice().map(|m| view! { <p role="status" class="mt-1 text-sm text-emerald-700">{m}</p> })}
     }
+    .into_any()
 }
 
 #[component]
@@ -121,4 +122,5 @@ fn UserRow(
             </td>
         </tr>
     }
+    .into_any()
 }

@@ -164,6 +164,7 @@ pub fn TaskCard(
             </div>
         </li>
     }
+    .into_any()
 }
 
 /// Before and after over each other, with a slider that moves the split.
@@ -201,4 +202,5 @@ pub fn Compare(before: String, after: String) -> impl IntoView {
             />
         </div>
     }
+    .into_any()
 }

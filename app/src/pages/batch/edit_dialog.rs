@@ -199,4 +199,5 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
             }}
         </dialog>
     }
+    .into_any()
 }

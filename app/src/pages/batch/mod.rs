@@ -55,6 +55,7 @@ fn BatchView() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
@@ -80,4 +81,5 @@ fn Live(detail: crate::types::BatchDetail) -> impl IntoView {
             <EditDialog live editing />
         </div>
     }
+    .into_any()
 }

@@ -173,4 +173,5 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
             {move || notice.get().map(|m| view! { <p role="status" class="mt-2 text-sm text-emerald-700">{m}</p> })}
         </section>
     }
+    .into_any()
 }

@@ -61,8 +61,8 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
     };
     let count = move || selection.valid_count() as i64;
     let cost = move || count() * per_image();
-    let initial_credits = user.credits;
-    let balance = move || session.credits.get().unwrap_or(initial_credits);
+    let (user_id, loaded_credits) = (user.id, user.credits);
+    let balance = move || session.balance_of(user_id, loaded_credits);
     let short = move || (cost() > balance()).then(|| (t().not_enough_credits)(cost(), balance()));
     let ready = move || {
         count() > 0
@@ -166,10 +166,13 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
                         on:input=move |ev| prompt.set(event_target_value(&ev))
                     ></textarea>
                 </label>
-                <label class=label>
-                    {move || t().preset}
+                <div>
+                    <label class=label for="preset">
+                        {move || t().preset}
+                    </label>
                     <Transition fallback=|| ()>
                         <select
+                            id="preset"
                             name="preset"
                             class=input
                             prop:value=move || preset.get()
@@ -200,11 +203,14 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
                             })}
                         </select>
                     </Transition>
-                </label>
-                <label class=label>
-                    {move || t().model}
+                </div>
+                <div>
+                    <label class=label for="model">
+                        {move || t().model}
+                    </label>
                     <Transition fallback=|| ()>
                         <select
+                            id="model"
                             name="model"
                             class=input
                             prop:value=move || model.get()
@@ -220,7 +226,7 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
                             })}
                         </select>
                     </Transition>
-                </label>
+                </div>
                 <label class=label>
                     {move || t().batch_name}
                     <input

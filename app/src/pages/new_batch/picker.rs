@@ -104,6 +104,7 @@ pub fn Picker(selection: Selection) -> impl IntoView {
         </div>
         <Thumbnails selection />
     }
+    .into_any()
 }
 
 #[component]
@@ -219,4 +220,5 @@ fn Thumbnails(selection: Selection) -> impl IntoView {
             </ul>
         </section>
     }
+    .into_any()
 }
