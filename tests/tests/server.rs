@@ -60,13 +60,16 @@ async fn database_runs_in_wal_mode_with_the_default_settings() {
 #[tokio::test]
 async fn the_home_page_is_server_rendered_with_hydration_scripts() {
     let server = TestServer::start().await;
+    // A visitor's browser is sent on from the start page to the sign-in page.
     let response = server
         .client
         .get(server.url("/"))
+        .header("accept", "text/html")
         .send()
         .await
         .expect("page");
     assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.url().path(), "/login", "redirected to sign in");
     let html = response.text().await.expect("html");
     assert!(html.contains("<title>imgbatch</title>"), "{html}");
     assert!(

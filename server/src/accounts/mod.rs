@@ -6,8 +6,6 @@ mod validate;
 
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::{
     Error, Result,
     auth::{password, tokens},
@@ -15,8 +13,7 @@ use crate::{
 };
 
 /// A user as the service layer sees it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub username: String,

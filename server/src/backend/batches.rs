@@ -12,21 +12,7 @@ use crate::state::AppState;
 impl BatchBackend for AppState {
     async fn models(&self, caller: &UserView) -> Result<Vec<ModelView>, AppError> {
         let own = self.keys.providers(caller.id).await?;
-        Ok(self
-            .models
-            .list()
-            .iter()
-            .map(|model| ModelView {
-                free_with_own_key: own.contains(&model.provider)
-                    && self
-                        .models
-                        .provider(&model.provider)
-                        .is_some_and(|p| p.accepts_user_keys()),
-                id: model.id.clone(),
-                name: model.name.clone(),
-                provider: model.provider.clone(),
-            })
-            .collect())
+        Ok(self.models.views(&own))
     }
 
     async fn presets(&self, _caller: &UserView) -> Result<Vec<PresetView>, AppError> {

@@ -3,19 +3,19 @@
 
 use std::{collections::HashMap, path::Path, sync::Arc, time::Duration};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{SharedProvider, demo::Demo, http_client, openai::OpenAi, sdwebui::SdWebUi};
 use crate::{Error, Result, config::Config};
 
-/// A model as offered to users.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// A model as configured.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct Model {
     pub id: String,
     pub name: String,
     pub provider: String,
     /// The provider's own name for the model (defaults to `id`).
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub upstream_model: Option<String>,
 }
 
@@ -110,6 +110,22 @@ impl Models {
 
     pub fn get(&self, id: &str) -> Option<&Model> {
         self.models.iter().find(|m| m.id == id)
+    }
+
+    /// The models as users see them; `own_keys` are the providers the user has a key for.
+    pub fn views(&self, own_keys: &[String]) -> Vec<app::types::ModelView> {
+        self.models
+            .iter()
+            .map(|model| app::types::ModelView {
+                free_with_own_key: own_keys.contains(&model.provider)
+                    && self
+                        .provider(&model.provider)
+                        .is_some_and(|p| p.accepts_user_keys()),
+                id: model.id.clone(),
+                name: model.name.clone(),
+                provider: model.provider.clone(),
+            })
+            .collect()
     }
 
     pub fn provider(&self, id: &str) -> Option<SharedProvider> {

@@ -25,7 +25,7 @@ fn session_response(status: StatusCode, session: Session) -> impl IntoResponse {
         "success": true,
         "token": session.token,
         "expiresIn": session.ttl.as_secs(),
-        "user": session.user,
+        "user": app::types::UserView::from(session.user),
     }));
     (
         status,
@@ -67,5 +67,5 @@ pub async fn logout(
 }
 
 pub async fn me(CurrentUser(user): CurrentUser) -> impl IntoResponse {
-    data(user)
+    data(app::types::UserView::from(user))
 }

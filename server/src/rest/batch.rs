@@ -206,6 +206,10 @@ pub async fn download(
         .into_response())
 }
 
-pub async fn models(State(state): State<AppState>, _user: CurrentUser) -> impl IntoResponse {
-    data(state.models.list())
+pub async fn models(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<impl IntoResponse> {
+    let own = state.keys.providers(user.id).await?;
+    Ok(data(state.models.views(&own)))
 }
