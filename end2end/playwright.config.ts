@@ -13,6 +13,7 @@ export default defineConfig({
   retries: 0,
   reporter: [["list"]],
   globalSetup: "./global-setup.ts",
+  outputDir: "./test-results",
   use: {
     baseURL,
     locale: "en-US",

@@ -181,6 +181,7 @@ pub static EN: Messages = Messages {
     delete_confirm: "Delete this preset?",
     move_up: "Move up",
     move_down: "Move down",
+    disabled: "disabled",
     enable: "Enable",
     disable: "Disable",
     presets_empty: "No presets yet. Add one below.",

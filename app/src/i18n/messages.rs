@@ -150,6 +150,7 @@ pub struct Messages {
     pub delete_confirm: &'static str,
     pub move_up: &'static str,
     pub move_down: &'static str,
+    pub disabled: &'static str,
     pub enable: &'static str,
     pub disable: &'static str,
     pub presets_empty: &'static str,

@@ -163,6 +163,7 @@ pub static ZH: Messages = Messages {
     delete_confirm: "删除这个预设？",
     move_up: "上移",
     move_down: "下移",
+    disabled: "已停用",
     enable: "启用",
     disable: "停用",
     presets_empty: "还没有预设。请在下方添加。",

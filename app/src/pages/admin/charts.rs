@@ -29,7 +29,7 @@ pub fn BarChart(
         .fold(0.0_f64, f64::max)
         .max(1.0);
     let slot = WIDTH / bars.len().max(1) as f64;
-    let width = (slot * 0.7).max(1.0);
+    let width = (slot * 0.7).clamp(1.0, 28.0);
     let first = bars.first().map(|b| b.label.clone()).unwrap_or_default();
     let last = bars.last().map(|b| b.label.clone()).unwrap_or_default();
     let rects = bars

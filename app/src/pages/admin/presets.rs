@@ -108,7 +108,7 @@ fn PresetRow(
                     <p class="text-sm">
                         <span class="font-medium">{move || title.get()}</span>
                         <span class="text-slate-500">" · " {move || category.get()} " · " {sort_order}</span>
-                        {(!active).then(|| view! { <span class="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-900">{move || t().disable}</span> })}
+                        {(!active).then(|| view! { <span class="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-900">{move || t().disabled}</span> })}
                     </p>
                     <p class="mt-1 line-clamp-2 text-sm text-slate-700">{move || content.get()}</p>
                 }

@@ -82,7 +82,7 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
         <dialog
             node_ref=dialog
             aria-labelledby="edit-title"
-            class="w-[min(48rem,calc(100vw-2rem))] rounded-2xl p-0 shadow-xl backdrop:bg-slate-900/50"
+            class="m-auto max-h-[90vh] w-[min(48rem,calc(100vw-2rem))] overflow-y-auto rounded-2xl p-0 shadow-xl backdrop:bg-slate-900/50"
             on:close=move |_| editing.set(None)
         >
             {move || {
