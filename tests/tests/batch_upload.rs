@@ -98,7 +98,12 @@ async fn models_are_listed() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body["data"][0],
-        json!({"id": "demo", "name": "Demo effects (built in)", "provider": "demo"})
+        json!({
+            "id": "demo",
+            "name": "Demo effects (built in)",
+            "provider": "demo",
+            "freeWithOwnKey": false
+        })
     );
 }
 
