@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::{
+    AppError,
     components::ErrorLine,
     i18n::{Messages, use_t},
     state::use_session,
@@ -14,8 +15,24 @@ pub fn AuthForms() -> impl IntoView {
     let session = use_session();
     let (login, register) = (session.login, session.register);
     let registering = RwSignal::new(false);
-    let login_error = Signal::derive(move || login.value().get().and_then(Result::err));
-    let register_error = Signal::derive(move || register.value().get().and_then(Result::err));
+    // In these forms a refused sign-in means wrong credentials and a conflict a taken name,
+    // which the page can say in the reader's language.
+    let login_error = Signal::derive(move || {
+        login.value().get().and_then(Result::err).map(|e| match e {
+            AppError::Unauthorized(_) => AppError::Unauthorized(t().wrong_credentials.to_owned()),
+            other => other,
+        })
+    });
+    let register_error = Signal::derive(move || {
+        register
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| match e {
+                AppError::Conflict(_) => AppError::Conflict(t().username_taken.to_owned()),
+                other => other,
+            })
+    });
     let tab = |active: bool| {
         if active {
             "flex-1 rounded-md bg-white px-3 py-1.5 text-sm font-medium shadow-sm"
@@ -52,7 +69,7 @@ pub fn AuthForms() -> impl IntoView {
                 fallback=move || {
                     view! {
                         <ActionForm action=login attr:aria-label=move || t().sign_in>
-                            <Credentials t autocomplete="current-password" />
+                            <Credentials t registering=false />
                             <ErrorLine error=login_error />
                             <SubmitButton label=move || t().sign_in pending=login.pending() />
                         </ActionForm>
@@ -60,7 +77,7 @@ pub fn AuthForms() -> impl IntoView {
                 }
             >
                 <ActionForm action=register attr:aria-label=move || t().create_account>
-                    <Credentials t autocomplete="new-password" />
+                    <Credentials t registering=true />
                     <ErrorLine error=register_error />
                     <SubmitButton label=move || t().create_account pending=register.pending() />
                 </ActionForm>
@@ -73,17 +90,44 @@ pub fn AuthForms() -> impl IntoView {
 #[component]
 fn Credentials(
     t: impl Fn() -> &'static Messages + Copy + Send + Sync + 'static,
-    autocomplete: &'static str,
+    /// A new account: the rules are shown and checked by the browser before sending.
+    registering: bool,
 ) -> impl IntoView {
     let input = "mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200";
+    let hint = "mt-1 block text-xs font-normal text-slate-500";
+    let autocomplete = if registering {
+        "new-password"
+    } else {
+        "current-password"
+    };
     view! {
         <label class="block text-sm font-medium text-slate-700">
             {move || t().username}
-            <input class=input type="text" name="username" autocomplete="username" required />
+            <input
+                class=input
+                type="text"
+                name="username"
+                autocomplete="username"
+                required
+                minlength=if registering { "3" } else { "1" }
+                maxlength="32"
+                pattern=if registering { "[A-Za-z0-9_.\\-]{3,32}" } else { ".*" }
+                title=move || if registering { t().username_hint } else { "" }
+            />
+            {registering.then(|| view! { <span class=hint>{move || t().username_hint}</span> })}
         </label>
         <label class="mt-4 block text-sm font-medium text-slate-700">
             {move || t().password}
-            <input class=input type="password" name="password" autocomplete=autocomplete required />
+            <input
+                class=input
+                type="password"
+                name="password"
+                autocomplete=autocomplete
+                required
+                minlength=if registering { "8" } else { "1" }
+                maxlength="128"
+            />
+            {registering.then(|| view! { <span class=hint>{move || t().password_hint}</span> })}
         </label>
     }
     .into_any()

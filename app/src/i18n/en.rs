@@ -27,6 +27,10 @@ pub static EN: Messages = Messages {
     username: "Username",
     password: "Password",
     welcome: "Transform a whole folder of pictures with one prompt.",
+    wrong_credentials: "wrong username or password",
+    username_taken: "This username is already taken; choose another.",
+    username_hint: "3–32 letters, digits, _, - or .",
+    password_hint: "8–128 characters",
 
     new_batch: "Batch image-to-image",
     drop_here: "Drop a folder or images here, or click to choose",

@@ -23,6 +23,10 @@ pub struct Messages {
     pub username: &'static str,
     pub password: &'static str,
     pub welcome: &'static str,
+    pub wrong_credentials: &'static str,
+    pub username_taken: &'static str,
+    pub username_hint: &'static str,
+    pub password_hint: &'static str,
 
     // Choosing images.
     pub new_batch: &'static str,

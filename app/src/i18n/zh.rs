@@ -21,6 +21,10 @@ pub static ZH: Messages = Messages {
     username: "用户名",
     password: "密码",
     welcome: "用一个提示词处理整个文件夹的图片。",
+    wrong_credentials: "用户名或密码错误",
+    username_taken: "该用户名已被使用，请换一个。",
+    username_hint: "3–32 个字符：字母、数字、_、- 或 .",
+    password_hint: "8–128 个字符",
 
     new_batch: "批量图生图",
     drop_here: "拖拽文件夹或多个图片文件到上传区域，或点击上传区域选择文件",
