@@ -49,16 +49,18 @@ pub fn provide_session() {
     let register = ServerAction::<Register>::new();
     let logout = ServerAction::<Logout>::new();
     let credits = RwSignal::new(None);
-    let user = Resource::new(
-        move || {
-            (
-                login.version().get(),
-                register.version().get(),
-                logout.version().get(),
-            )
-        },
-        move |_| current_user(),
-    );
+    // Only an action that succeeded changes who is signed in; a refused attempt keeps the page
+    // (and the form with its message) as it is.
+    let changed = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        let succeeded = matches!(login.value().get(), Some(Ok(_)))
+            || matches!(register.value().get(), Some(Ok(_)))
+            || matches!(logout.value().get(), Some(Ok(_)));
+        if succeeded {
+            changed.update(|n| *n = n.wrapping_add(1));
+        }
+    });
+    let user = Resource::new(move || changed.get(), move |_| current_user());
     provide_context(Session {
         user,
         credits,

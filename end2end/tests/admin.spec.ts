@@ -78,7 +78,7 @@ test("an admin sets concurrency, curates presets, watches a batch, grants credit
   const richRow = users.getByRole("row").filter({ hasText: "e2e-rich" });
   await richRow.getByRole("spinbutton").fill("7");
   await richRow.getByRole("button", { name: "Grant" }).click();
-  await expect(page.getByText("7 credits granted to e2e-rich.")).toBeVisible();
+  await expect(page.getByText(`e2e-rich now has ${before - 12 + 7} credits.`)).toBeVisible();
   await userPage.reload();
   await expect(userPage.getByRole("banner").getByText(`${before - 12 + 7} credits`)).toBeVisible();
   await userContext.close();

@@ -100,35 +100,40 @@ fn Credentials(
     } else {
         "current-password"
     };
+    let label = "block text-sm font-medium text-slate-700";
     view! {
-        <label class="block text-sm font-medium text-slate-700">
+        <label class=label for="username">
             {move || t().username}
-            <input
-                class=input
-                type="text"
-                name="username"
-                autocomplete="username"
-                required
-                minlength=if registering { "3" } else { "1" }
-                maxlength="32"
-                pattern=if registering { "[A-Za-z0-9_.\\-]{3,32}" } else { ".*" }
-                title=move || if registering { t().username_hint } else { "" }
-            />
-            {registering.then(|| view! { <span class=hint>{move || t().username_hint}</span> })}
         </label>
-        <label class="mt-4 block text-sm font-medium text-slate-700">
+        <input
+            id="username"
+            class=input
+            type="text"
+            name="username"
+            autocomplete="username"
+            required
+            minlength=if registering { "3" } else { "1" }
+            maxlength="32"
+            pattern=if registering { "[A-Za-z0-9_.\\-]{3,32}" } else { ".*" }
+            title=move || if registering { t().username_hint } else { "" }
+            aria-describedby=registering.then_some("username-hint")
+        />
+        {registering.then(|| view! { <p id="username-hint" class=hint>{move || t().username_hint}</p> })}
+        <label class=format!("{label} mt-4") for="password">
             {move || t().password}
-            <input
-                class=input
-                type="password"
-                name="password"
-                autocomplete=autocomplete
-                required
-                minlength=if registering { "8" } else { "1" }
-                maxlength="128"
-            />
-            {registering.then(|| view! { <span class=hint>{move || t().password_hint}</span> })}
         </label>
+        <input
+            id="password"
+            class=input
+            type="password"
+            name="password"
+            autocomplete=autocomplete
+            required
+            minlength=if registering { "8" } else { "1" }
+            maxlength="128"
+            aria-describedby=registering.then_some("password-hint")
+        />
+        {registering.then(|| view! { <p id="password-hint" class=hint>{move || t().password_hint}</p> })}
     }
     .into_any()
 }

@@ -148,7 +148,7 @@ pub static EN: Messages = Messages {
     batch: "Batch",
     ledger_reason: |r| match r {
         LedgerReason::Signup => "starting credits",
-        LedgerReason::AdminGrant => "granted by an administrator",
+        LedgerReason::AdminGrant => "changed by an administrator",
         LedgerReason::Batch => "batch",
         LedgerReason::Edit => "edit",
         LedgerReason::Refund => "refund",
@@ -182,6 +182,7 @@ pub static EN: Messages = Messages {
     active: "Active",
     add_preset: "Add preset",
     delete: "Delete",
+    keep: "Keep",
     delete_confirm: "Delete this preset?",
     move_up: "Move up",
     move_down: "Move down",
@@ -209,7 +210,7 @@ pub static EN: Messages = Messages {
     amount: "Amount",
     make_admin: "Make admin",
     revoke_admin: "Revoke admin",
-    granted: |n, user| format!("{n} credits granted to {user}."),
+    granted: |user, credits| format!("{user} now has {credits} credits."),
 
     error_sign_in: "Please sign in.",
     error_forbidden: "You are not allowed to do this.",

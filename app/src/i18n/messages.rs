@@ -152,6 +152,7 @@ pub struct Messages {
     pub add_preset: &'static str,
     pub delete: &'static str,
     pub delete_confirm: &'static str,
+    pub keep: &'static str,
     pub move_up: &'static str,
     pub move_down: &'static str,
     pub disabled: &'static str,
@@ -178,7 +179,7 @@ pub struct Messages {
     pub amount: &'static str,
     pub make_admin: &'static str,
     pub revoke_admin: &'static str,
-    pub granted: fn(i64, &str) -> String,
+    pub granted: fn(&str, i64) -> String,
 
     // Errors that the browser itself detects or that need no server detail.
     pub error_sign_in: &'static str,

@@ -164,6 +164,7 @@ pub static ZH: Messages = Messages {
     active: "是否启用",
     add_preset: "添加预设",
     delete: "删除",
+    keep: "保留",
     delete_confirm: "删除这个预设？",
     move_up: "上移",
     move_down: "下移",
@@ -191,7 +192,7 @@ pub static ZH: Messages = Messages {
     amount: "数量",
     make_admin: "设为管理员",
     revoke_admin: "取消管理员",
-    granted: |n, user| format!("已向 {user} 发放 {n} 积分。"),
+    granted: |user, credits| format!("{user} 现在有 {credits} 积分。"),
 
     error_sign_in: "请先登录。",
     error_forbidden: "你没有权限执行此操作。",

@@ -32,7 +32,7 @@ fn Admin() -> impl IntoView {
     let section = "rounded-2xl border border-slate-200 bg-white p-5 shadow-sm";
     view! {
         <h1 class="mb-4 text-xl font-semibold">{move || t().admin_title}</h1>
-        <div class="grid gap-6">
+        <div class="grid grid-cols-[minmax(0,1fr)] gap-6">
             <section class=section aria-labelledby="config-title">
                 <h2 id="config-title" class="text-lg font-semibold">{move || t().batch_configuration}</h2>
                 <config::Concurrency tick />

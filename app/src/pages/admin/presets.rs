@@ -176,7 +176,7 @@ fn PresetRow(
                         <button type="button" class="rounded-md bg-red-600 px-2 py-1 text-white" on:click=move |_| { delete.dispatch(DeletePreset { id }); }>
                             {move || t().delete}
                         </button>
-                        <button type="button" class=button on:click=move |_| confirming.set(false)>{move || t().cancel_no}</button>
+                        <button type="button" class=button on:click=move |_| confirming.set(false)>{move || t().keep}</button>
                     </span>
                 </Show>
             </div>

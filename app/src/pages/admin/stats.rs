@@ -53,6 +53,12 @@ fn Charts(stats: Stats) -> impl IntoView {
         })
         .collect();
     let empty = stats.images_per_day.is_empty();
+    // The heading counts what the bars show: finished images of the last 30 days.
+    let finished: i64 = stats
+        .images_per_day
+        .iter()
+        .map(|d| d.completed + d.failed)
+        .sum();
     let card = "rounded-xl bg-slate-50 p-3";
     let seconds = |ms: f64| format!("{:.1} s", ms / 1000.0);
     let whole = |n: f64| format!("{n:.0}");
@@ -64,7 +70,7 @@ fn Charts(stats: Stats) -> impl IntoView {
             <figure class=card>
                 <figcaption class="text-sm font-medium">
                     {move || t().images_per_day}
-                    <span class="ml-2 font-normal text-slate-600 tabular-nums">{stats.total_images}</span>
+                    <span class="ml-2 font-normal text-slate-600 tabular-nums">{finished}</span>
                 </figcaption>
                 {if empty {
                     view! { <p class="mt-2 text-sm text-slate-600">{move || t().no_data}</p> }.into_any()
@@ -77,9 +83,9 @@ fn Charts(stats: Stats) -> impl IntoView {
                 <div class="flex items-center gap-4">
                     <Ring label=t().success_rate.to_owned() share=stats.success_rate />
                     <p class="text-sm text-slate-700">
-                        <span class="text-emerald-700">{(t().status)(crate::types::Status::Completed)} ": " {stats.completed_images}</span>
+                        <span class="text-emerald-700">{move || (t().status)(crate::types::Status::Completed)} ": " {stats.completed_images}</span>
                         <br />
-                        <span class="text-red-700">{(t().status)(crate::types::Status::Failed)} ": " {stats.failed_images}</span>
+                        <span class="text-red-700">{move || (t().status)(crate::types::Status::Failed)} ": " {stats.failed_images}</span>
                     </p>
                 </div>
             </figure>

@@ -24,19 +24,12 @@ pub fn Users() -> impl IntoView {
             .and_then(|r| r.err())
             .or_else(|| set_admin.value().get().and_then(|r| r.err()))
     });
-    // The amount of the last grant, kept for its confirmation once the answer is in.
-    let last_amount = RwSignal::new(0_i64);
-    Effect::new(move |_| {
-        if let Some(input) = grant.input().get() {
-            last_amount.set(input.amount);
-        }
-    });
     let notice = move || {
         grant
             .value()
             .get()
             .and_then(|r| r.ok())
-            .map(|user| (t().granted)(last_amount.get(), &user.username))
+            .map(|user| (t().granted)(&user.username, user.credits))
     };
     view! {
         <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>

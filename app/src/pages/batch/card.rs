@@ -39,6 +39,14 @@ pub fn TaskCard(
     let id = task.with_untracked(|t| t.id);
     let name = move || task.with(|t| t.original_filename.clone());
 
+    // "Task re-queued" belongs to the failed state it answered; it goes once the task moves on.
+    Effect::new(move |previous: Option<Status>| {
+        let now = status.get();
+        if previous.is_some_and(|p| p != now) && now != Status::Pending {
+            notice.set(None);
+        }
+        now
+    });
     let retry = move |_| {
         leptos::task::spawn_local(async move {
             match retry_task(id).await {

@@ -213,7 +213,7 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
                             id="model"
                             name="model"
                             class=input
-                            prop:value=move || model.get()
+                            prop:value=move || chosen_model().map(|m| m.id).unwrap_or_default()
                             on:change=move |ev| model.set(event_target_value(&ev))
                         >
                             {move || Suspend::new(async move {
