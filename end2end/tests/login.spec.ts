@@ -36,3 +36,18 @@ test("shows a clear message for a wrong password", async ({ page, consoleErrors 
   await form.getByRole("button", { name: "Sign in" }).click();
   await expect(form.getByRole("alert")).toHaveText("wrong username or password");
 });
+
+test("a taken username is refused in the registration form, which stays open", async ({ page, consoleErrors }) => {
+  // The refused registration answers 409, which the browser reports as a failed resource.
+  consoleErrors.allow(/status of 409/);
+  await page.goto("/login");
+  await waitForHydration(page);
+  await page.getByRole("tab", { name: "Create account" }).click();
+  const form = page.getByRole("form", { name: "Create account" });
+  await form.getByLabel("Username").fill(user.name);
+  await form.getByLabel("Password").fill("another-password-1");
+  await form.getByRole("button", { name: "Create account" }).click();
+  await expect(form.getByRole("alert")).toHaveText("This username is already taken; choose another.");
+  await expect(form.getByLabel("Username")).toHaveValue(user.name);
+  await expect(form.getByText("3–32 letters, digits, _, - or .")).toBeVisible();
+});
