@@ -39,10 +39,10 @@ pub fn TaskCard(
     let id = task.with_untracked(|t| t.id);
     let name = move || task.with(|t| t.original_filename.clone());
 
-    // "Task re-queued" belongs to the failed state it answered; it goes once the task moves on.
+    // "Task re-queued" stays while the retry runs and goes once it has finished.
     Effect::new(move |previous: Option<Status>| {
         let now = status.get();
-        if previous.is_some_and(|p| p != now) && now != Status::Pending {
+        if previous.is_some_and(|p| p != now) && now.is_finished() {
             notice.set(None);
         }
         now
