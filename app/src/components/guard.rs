@@ -1,7 +1,12 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::{components::describe, i18n::use_t, state::use_session, types::UserView};
+use crate::{
+    components::{Loading, describe},
+    i18n::use_t,
+    state::use_session,
+    types::UserView,
+};
 
 /// Renders `children` for a signed-in user (an administrator if `admin`), sends visitors to the
 /// sign-in page, and tells a signed-in non-admin that the page is not for them.
@@ -14,7 +19,7 @@ where
     let session = use_session();
     let t = use_t();
     view! {
-        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+        <Transition fallback=Loading>
             {move || {
                 let children = children.clone();
                 Suspend::new(async move {

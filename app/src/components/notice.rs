@@ -28,3 +28,21 @@ pub fn ErrorLine(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
         })
     }
 }
+
+/// What a section shows while its data loads.
+#[component]
+pub fn Loading() -> impl IntoView {
+    let t = use_t();
+    view! { <p class="text-slate-500">{move || t().loading}</p> }
+}
+
+/// A section whose data could not be loaded, and why.
+#[component]
+pub fn LoadFailed(error: AppError) -> impl IntoView {
+    let t = use_t();
+    view! {
+        <p role="alert" class="text-red-700">
+            {move || describe(t(), &error)}
+        </p>
+    }
+}

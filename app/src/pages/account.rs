@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::{
     AppError,
     api::{self, DeleteKey, SetKey},
-    components::{ErrorLine, RequireUser, describe},
+    components::{ErrorLine, LoadFailed, Loading, RequireUser},
     i18n::use_t,
     state::use_session,
     types::{KeyStatus, UserView},
@@ -33,7 +33,7 @@ fn Account(user: UserView) -> impl IntoView {
                     }
                 </p>
                 <h2 id="ledger-title" class="mt-6 font-medium">{move || t().ledger}</h2>
-                <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+                <Transition fallback=Loading>
                     {move || Suspend::new(async move {
                         match ledger.await {
                             Ok(entries) if entries.is_empty() => view! { <p class="mt-2 text-slate-600">{move || t().ledger_empty}</p> }.into_any(),
@@ -69,7 +69,7 @@ fn Account(user: UserView) -> impl IntoView {
                                     </table>
                                 </div>
                             }.into_any(),
-                            Err(error) => view! { <p role="alert" class="text-red-700">{describe(t(), &error)}</p> }.into_any(),
+                            Err(error) => view! { <LoadFailed error /> }.into_any(),
                         }
                     })}
                 </Transition>
@@ -98,7 +98,7 @@ fn Keys() -> impl IntoView {
                     match keys.await {
                         Ok(list) if list.is_empty() => view! { <p class="mt-3 text-sm text-slate-600">{move || t().no_key_providers}</p> }.into_any(),
                         Ok(list) => list.into_iter().map(|k| view! { <KeyRow key=k set_key delete_key /> }).collect_view().into_any(),
-                        Err(error) => view! { <p role="alert" class="text-red-700">{describe(t(), &error)}</p> }.into_any(),
+                        Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })}
             </Transition>

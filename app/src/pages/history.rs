@@ -5,7 +5,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     api,
-    components::{RequireUser, StatusBadge, describe},
+    components::{LoadFailed, Loading, RequireUser, StatusBadge},
     i18n::use_t,
     types::BatchSummary,
 };
@@ -33,7 +33,7 @@ fn History() -> impl IntoView {
     });
     view! {
         <h1 class="mb-4 text-xl font-semibold">{move || t().history_title}</h1>
-        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match batches.await {
                     Ok(list) if list.is_empty() && page() == 1 => {
@@ -73,7 +73,7 @@ fn History() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(error) => view! { <p role="alert" class="text-red-700">{describe(t(), &error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
         </Transition>

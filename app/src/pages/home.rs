@@ -1,15 +1,14 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::{i18n::use_t, state::use_session};
+use crate::{components::Loading, state::use_session};
 
 /// `/`: the batch page once signed in, the sign-in page otherwise.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = use_session();
-    let t = use_t();
     view! {
-        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 let target = match session.user.await {
                     Ok(Some(_)) => "/batch",

@@ -1,15 +1,17 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::{components::AuthForms, i18n::use_t, state::use_session};
+use crate::{
+    components::{AuthForms, Loading},
+    state::use_session,
+};
 
 /// `/login`: sign in or create an account; a signed-in user goes on to the batch page.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let session = use_session();
-    let t = use_t();
     view! {
-        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match session.user.await {
                     Ok(Some(_)) => view! { <Redirect path="/batch" /> }.into_any(),

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{self, SetConcurrency},
-    components::ErrorLine,
+    components::{ErrorLine, Loading},
     i18n::use_t,
 };
 
@@ -18,7 +18,7 @@ pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
-        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 queue.await.ok().map(|now| {
                     view! {

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    components::{StatusBadge, describe},
+    components::{LoadFailed, Loading, StatusBadge},
     i18n::use_t,
     types::{QueueFilter, Status},
 };
@@ -42,7 +42,7 @@ pub fn Monitor(tick: RwSignal<u32>) -> impl IntoView {
                 <input type="search" class=input on:change=move |ev| user.set(event_target_value(&ev)) />
             </label>
         </div>
-        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match batches.await {
                     Ok(list) if list.is_empty() => view! { <p class="mt-3 text-sm text-slate-600">{move || t().monitoring_empty}</p> }.into_any(),
@@ -84,7 +84,7 @@ pub fn Monitor(tick: RwSignal<u32>) -> impl IntoView {
                             </table>
                         </div>
                     }.into_any(),
-                    Err(error) => view! { <p role="alert" class="text-red-700">{describe(t(), &error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
         </Transition>

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::{
     AppError,
     api::{self, CreatePreset, DeletePreset, UpdatePreset},
-    components::ErrorLine,
+    components::{ErrorLine, Loading},
     i18n::use_t,
     types::{PresetChanges, PresetView},
 };
@@ -36,7 +36,7 @@ pub fn Presets() -> impl IntoView {
         .next()
     });
     view! {
-        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 let list = presets.await.unwrap_or_default();
                 if list.is_empty() {

@@ -1,19 +1,23 @@
 use leptos::prelude::*;
 
 use super::charts::{Bar, BarChart, Ring};
-use crate::{api, components::describe, i18n::use_t, types::Stats};
+use crate::{
+    api,
+    components::{LoadFailed, Loading},
+    i18n::use_t,
+    types::Stats,
+};
 
 /// Images per day, success rate, mean processing time and credits spent, as charts.
 #[component]
 pub fn Statistics() -> impl IntoView {
-    let t = use_t();
     let stats = Resource::new(|| (), |_| api::admin_stats());
     view! {
-        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match stats.await {
                     Ok(stats) => view! { <Charts stats /> }.into_any(),
-                    Err(error) => view! { <p role="alert" class="text-red-700">{describe(t(), &error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
         </Transition>

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{self, GrantCredits, SetAdmin},
-    components::{ErrorLine, describe},
+    components::{ErrorLine, LoadFailed, Loading},
     i18n::use_t,
     types::AdminUser,
 };
@@ -32,7 +32,7 @@ pub fn Users() -> impl IntoView {
             .map(|user| (t().granted)(&user.username, user.credits))
     };
     view! {
-        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match users.await {
                     Ok(list) => view! {
@@ -52,7 +52,7 @@ pub fn Users() -> impl IntoView {
                             </table>
                         </div>
                     }.into_any(),
-                    Err(error) => view! { <p role="alert" class="text-red-700">{describe(t(), &error)}</p> }.into_any(),
+                    Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
         </Transition>

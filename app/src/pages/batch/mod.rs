@@ -10,7 +10,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     api,
-    components::{RequireUser, describe},
+    components::{Loading, RequireUser, describe},
     i18n::use_t,
 };
 use card::TaskCard;
@@ -35,7 +35,7 @@ fn BatchView() -> impl IntoView {
         }
     });
     view! {
-        <Transition fallback=move || view! { <p class="text-slate-500">{t().loading}</p> }>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => view! { <Live detail /> }.into_any(),
