@@ -3,6 +3,8 @@
 
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
+
+use crate::problem::Problem;
 use server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -22,22 +24,22 @@ pub enum AppError {
     NotFound(String),
     /// The request could not be read.
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Problem),
     /// The endpoint does not take that method.
     #[error("{0}")]
     MethodNotAllowed(String),
     /// The input broke a rule; the message says which.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Problem),
     /// The input clashes with what exists, e.g. a taken username or a finished batch.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Problem),
     /// Not enough credits.
     #[error("{0}")]
-    PaymentRequired(String),
+    PaymentRequired(Problem),
     /// Too many files, or a file or field too large.
     #[error("{0}")]
-    TooLarge(String),
+    TooLarge(Problem),
     /// Too many attempts; try again after this many seconds.
     #[error("too many attempts; try again in {0} s")]
     TooManyRequests(u64),
@@ -67,6 +69,18 @@ impl AppError {
         }
     }
 
+    /// The rule the request broke, if that is what went wrong.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            Self::BadRequest(p)
+            | Self::Invalid(p)
+            | Self::Conflict(p)
+            | Self::PaymentRequired(p)
+            | Self::TooLarge(p) => Some(p),
+            _ => None,
+        }
+    }
+
     /// Whether signing in again would help.
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, Self::Unauthorized(_))
@@ -88,11 +102,11 @@ mod tests {
     #[test]
     fn credits_sizes_and_throttling_keep_their_status() {
         assert_eq!(
-            AppError::PaymentRequired(String::new()).status(),
+            AppError::PaymentRequired(Problem::from("")).status(),
             StatusCode::PAYMENT_REQUIRED
         );
         assert_eq!(
-            AppError::TooLarge(String::new()).status(),
+            AppError::TooLarge(Problem::from("")).status(),
             StatusCode::PAYLOAD_TOO_LARGE
         );
         assert_eq!(

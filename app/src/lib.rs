@@ -9,6 +9,7 @@ mod components;
 pub mod error;
 pub mod i18n;
 mod pages;
+pub mod problem;
 #[cfg(feature = "ssr")]
 pub mod session;
 mod state;
@@ -23,6 +24,7 @@ use leptos_router::{
 };
 
 pub use error::AppError;
+pub use problem::{PresetField, Problem};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -23,5 +23,5 @@ test("a missing batch is a 404 page", async ({ page, context, consoleErrors }) =
   await signInAs(context, "user");
   const answer = await page.goto("/batch/999999");
   expect(answer?.status()).toBe(404);
-  await expect(page.getByRole("alert")).toContainText("not found");
+  await expect(page.getByRole("alert")).toContainText("Not found");
 });

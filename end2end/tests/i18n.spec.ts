@@ -1,4 +1,4 @@
-import { test, expect, open, signInAs, snapshot } from "./fixtures";
+import { test, expect, open, signInAs, snapshot, user, waitForHydration } from "./fixtures";
 
 test("the language switch changes every visible word and survives a reload", async ({ page, context }, info) => {
   await signInAs(context, "user");
@@ -33,12 +33,21 @@ test("the language switch changes every visible word and survives a reload", asy
   await expect(page.getByLabel("Prompt")).toBeVisible();
 });
 
-test("a browser that prefers Chinese starts in Chinese", async ({ browser }) => {
+test("a browser that prefers Chinese starts in Chinese, server errors included", async ({ browser }) => {
   const context = await browser.newContext({ locale: "zh-CN" });
   const page = await context.newPage();
   await open(page, "/login");
   await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
   await expect(page.getByRole("tab", { name: "登录" })).toBeVisible();
   await expect(page.getByRole("form", { name: "登录" }).getByLabel("用户名")).toBeVisible();
+
+  // The server refuses the taken name; the page says why in Chinese.
+  await waitForHydration(page);
+  await page.getByRole("tab", { name: "注册账户" }).click();
+  const form = page.getByRole("form", { name: "注册账户" });
+  await form.getByLabel("用户名").fill(user.name);
+  await form.getByLabel("密码").fill("another-password-1");
+  await form.getByRole("button", { name: "注册账户" }).click();
+  await expect(form.getByRole("alert")).toHaveText(`用户名“${user.name}”已被使用，请换一个。`);
   await context.close();
 });

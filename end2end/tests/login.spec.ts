@@ -47,7 +47,7 @@ test("a taken username is refused in the registration form, which stays open", a
   await form.getByLabel("Username").fill(user.name);
   await form.getByLabel("Password").fill("another-password-1");
   await form.getByRole("button", { name: "Create account" }).click();
-  await expect(form.getByRole("alert")).toHaveText("This username is already taken; choose another.");
+  await expect(form.getByRole("alert")).toHaveText(`The username '${user.name}' is already taken; choose another.`);
   await expect(form.getByLabel("Username")).toHaveValue(user.name);
   await expect(form.getByText("3–32 letters, digits, _, - or .")).toBeVisible();
 });

@@ -1,5 +1,6 @@
 //! The service layer's error: each variant knows its HTTP status and its message for the client.
 
+use app::Problem;
 use axum::{
     Json,
     http::StatusCode,
@@ -25,16 +26,17 @@ pub enum Error {
     MethodNotAllowed,
     /// The request could not be read (malformed JSON, wrong parameter type).
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Problem),
     /// The request was readable but a value broke a rule.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Problem),
+    /// The request clashes with what exists (a taken name, a finished batch).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Problem),
     #[error("{0}")]
-    PaymentRequired(String),
+    PaymentRequired(Problem),
     #[error("{0}")]
-    PayloadTooLarge(String),
+    PayloadTooLarge(Problem),
     #[error("too many attempts; try again in {0} s")]
     TooManyRequests(u64),
     #[error("database error")]
@@ -56,11 +58,11 @@ impl Error {
             Self::Forbidden => A::Forbidden(message),
             Self::NotFound(_) => A::NotFound(message),
             Self::MethodNotAllowed => A::MethodNotAllowed(message),
-            Self::BadRequest(_) => A::BadRequest(message),
-            Self::Invalid(_) => A::Invalid(message),
-            Self::Conflict(_) => A::Conflict(message),
-            Self::PaymentRequired(_) => A::PaymentRequired(message),
-            Self::PayloadTooLarge(_) => A::TooLarge(message),
+            Self::BadRequest(p) => A::BadRequest(p.clone()),
+            Self::Invalid(p) => A::Invalid(p.clone()),
+            Self::Conflict(p) => A::Conflict(p.clone()),
+            Self::PaymentRequired(p) => A::PaymentRequired(p.clone()),
+            Self::PayloadTooLarge(p) => A::TooLarge(p.clone()),
             Self::TooManyRequests(seconds) => A::TooManyRequests(*seconds),
             Self::Database(_) | Self::Internal(_) => A::Internal,
         }
@@ -82,8 +84,11 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         self.log();
         let error = self.to_app();
-        let body = Json(json!({ "success": false, "error": error.to_string() }));
-        (error.status(), body).into_response()
+        let mut body = json!({ "success": false, "error": error.to_string() });
+        if let Some(code) = error.problem().and_then(Problem::code) {
+            body["code"] = code.into();
+        }
+        (error.status(), Json(body)).into_response()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Users' own provider API keys, encrypted at rest with AES-256-GCM under a server key that
 //! lives outside the database (a file in the data directory, or the environment).
 
+use app::Problem;
 use std::path::Path;
 
 use aes_gcm::{
@@ -41,12 +42,10 @@ impl UserKeys {
     pub async fn set(&self, user_id: i64, provider: &str, api_key: &str) -> Result<()> {
         let api_key = api_key.trim();
         if api_key.is_empty() {
-            return Err(Error::Invalid("the API key is empty".into()));
+            return Err(Error::Invalid(Problem::KeyEmpty));
         }
         if api_key.len() > 500 {
-            return Err(Error::Invalid(
-                "an API key has at most 500 characters".into(),
-            ));
+            return Err(Error::Invalid(Problem::KeyTooLong { max: 500 }));
         }
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let ciphertext = self
@@ -77,15 +76,9 @@ impl UserKeys {
     ) -> Result<()> {
         let accepted = models.key_providers();
         if !accepted.contains(&provider) {
-            return Err(Error::Invalid(if accepted.is_empty() {
-                format!(
-                    "'{provider}' does not take your own API key: no provider on this server does"
-                )
-            } else {
-                format!(
-                    "'{provider}' does not take your own API key; these do: {}",
-                    accepted.join(", ")
-                )
+            return Err(Error::Invalid(Problem::KeyNotAccepted {
+                provider: provider.to_owned(),
+                accepted: accepted.iter().map(|p| (*p).to_owned()).collect(),
             }));
         }
         self.set(user.id, provider, api_key).await

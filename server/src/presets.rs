@@ -1,6 +1,7 @@
 //! Preset prompts that the admin curates and users pick from.
 
 use app::types::PresetView;
+use app::{PresetField, Problem};
 use serde::Deserialize;
 
 use crate::{
@@ -96,10 +97,10 @@ impl Presets {
 
     #[tracing::instrument(skip_all, err(level = "info", Display))]
     pub async fn create(&self, new: NewPreset) -> Result<PresetView> {
-        let title = text("title", &new.title, MAX_TITLE)?;
-        let content = text("content", &new.content, MAX_CONTENT)?;
+        let title = text(PresetField::Title, &new.title, MAX_TITLE)?;
+        let content = text(PresetField::Content, &new.content, MAX_CONTENT)?;
         let category = match new.category {
-            Some(c) => text("category", &c, MAX_CATEGORY)?,
+            Some(c) => text(PresetField::Category, &c, MAX_CATEGORY)?,
             None => "general".to_owned(),
         };
         let mut tx = db::begin_write(&self.db).await?;
@@ -132,15 +133,15 @@ impl Presets {
     pub async fn update(&self, id: i64, changes: PresetChanges) -> Result<PresetView> {
         let title = changes
             .title
-            .map(|t| text("title", &t, MAX_TITLE))
+            .map(|t| text(PresetField::Title, &t, MAX_TITLE))
             .transpose()?;
         let content = changes
             .content
-            .map(|c| text("content", &c, MAX_CONTENT))
+            .map(|c| text(PresetField::Content, &c, MAX_CONTENT))
             .transpose()?;
         let category = changes
             .category
-            .map(|c| text("category", &c, MAX_CATEGORY))
+            .map(|c| text(PresetField::Category, &c, MAX_CATEGORY))
             .transpose()?;
         let updated = sqlx::query(
             "UPDATE preset_prompts SET \
@@ -178,15 +179,13 @@ impl Presets {
 }
 
 /// A trimmed, non-empty text of at most `max` characters.
-fn text(field: &str, value: &str, max: usize) -> Result<String> {
+fn text(field: PresetField, value: &str, max: usize) -> Result<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(Error::Invalid(format!("{field} must not be empty")));
+        return Err(Error::Invalid(Problem::PresetFieldEmpty { field }));
     }
     if value.chars().count() > max {
-        return Err(Error::Invalid(format!(
-            "{field} is longer than {max} characters"
-        )));
+        return Err(Error::Invalid(Problem::PresetFieldTooLong { field, max }));
     }
     Ok(value.to_owned())
 }

@@ -1,5 +1,6 @@
 //! Runtime settings kept in `system_config`, changed by the admin without a restart.
 
+use app::Problem;
 use serde_json::Value;
 use tokio::sync::watch;
 
@@ -76,11 +77,10 @@ impl Settings {
 
 fn parse_concurrency(value: &Value) -> Result<u32> {
     let message = || {
-        Error::BadRequest(format!(
-            "concurrency must be a whole number from {} to {}",
-            CONCURRENCY_RANGE.start(),
-            CONCURRENCY_RANGE.end()
-        ))
+        Error::BadRequest(Problem::Concurrency {
+            min: *CONCURRENCY_RANGE.start(),
+            max: *CONCURRENCY_RANGE.end(),
+        })
     };
     let number = value.as_u64().ok_or_else(message)?;
     u32::try_from(number)

@@ -7,7 +7,7 @@ use integration_tests::{
     fixtures::{borrowed, pngs},
 };
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_second_user_cannot_see_fetch_cancel_retry_or_edit() {
@@ -107,6 +107,31 @@ async fn a_second_user_cannot_see_fetch_cancel_retry_or_edit() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(all["data"][0]["id"], json!(id));
     assert_eq!(all["data"][0]["username"], json!("alice"));
+    // Part of a name finds its owner, in any case; LIKE's wildcards are plain characters.
+    for (part, found) in [("LIC", true), ("%", false), ("a_i", false)] {
+        let (_, list) = server
+            .call(
+                Method::GET,
+                &format!("/api/admin/batch/queues?user={}", part.replace('%', "%25")),
+                Some(&admin),
+                None,
+            )
+            .await;
+        let owners: Vec<&Value> = list["data"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|b| &b["username"])
+            .collect();
+        if found {
+            assert!(
+                !owners.is_empty() && owners.iter().all(|o| *o == "alice"),
+                "{part}: {list}"
+            );
+        } else {
+            assert!(owners.is_empty(), "{part}: {list}");
+        }
+    }
     let (_, none) = server
         .call(
             Method::GET,

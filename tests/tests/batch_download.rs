@@ -143,7 +143,7 @@ async fn results_keep_the_folder_tree_with_their_real_type_and_a_manifest() {
                 .all(|p| p[0] == p[1] && p[1] == p[2]),
             "{file} is the grayscale result"
         );
-        let result = server
+        let response = server
             .request(
                 Method::GET,
                 task["generatedImageUrl"].as_str().expect("result url"),
@@ -151,10 +151,16 @@ async fn results_keep_the_folder_tree_with_their_real_type_and_a_manifest() {
             )
             .send()
             .await
-            .expect("result")
-            .bytes()
-            .await
-            .expect("result bytes");
+            .expect("result");
+        // Saved alone, a result is named after its upload, with its real type.
+        let stem = file.rsplit('/').next().and_then(|f| f.split('.').next());
+        let stem = stem.expect("a file name").trim_end_matches(" (2)");
+        assert_eq!(
+            response.headers()[CONTENT_DISPOSITION],
+            format!("inline; filename=\"{stem}-result.png\""),
+            "{file}"
+        );
+        let result = response.bytes().await.expect("result bytes");
         assert_eq!(&result[..], &data[..], "{file}");
     }
 

@@ -239,7 +239,12 @@ async fn too_few_credits_rejects_the_batch() {
         .try_create_batch(&token, &borrowed(&files), "p", "demo")
         .await;
     assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{body}");
-    assert!(error_message(&body).contains("credits"));
+    assert_eq!(
+        error_message(&body),
+        "not enough credits: this needs 4 and you have 3"
+    );
+    // Scripts can tell rule breaks apart without reading the English.
+    assert_eq!(body["code"], "not_enough_credits", "{body}");
     assert_nothing_changed(&server, &token, 3).await;
 
     let files = pngs(3);

@@ -58,10 +58,10 @@ async fn creating_a_batch_through_the_ui_charges_like_rest_and_keeps_the_statuse
     let files_before = server.stored_files();
     let (status, body) = create(&server, &token, 18, "sepia").await;
     assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{body}");
-    assert!(
-        body["PaymentRequired"]
-            .as_str()
-            .is_some_and(|m| m.contains("not enough credits")),
+    // The rule comes as data, for the browser to say in the reader's language.
+    assert_eq!(
+        body["PaymentRequired"],
+        serde_json::json!({ "code": "not_enough_credits", "needed": 18, "balance": 17 }),
         "{body}"
     );
     assert_eq!(server.credits(&token).await, 17);

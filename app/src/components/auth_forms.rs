@@ -15,24 +15,14 @@ pub fn AuthForms() -> impl IntoView {
     let session = use_session();
     let (login, register) = (session.login, session.register);
     let registering = RwSignal::new(false);
-    // In these forms a refused sign-in means wrong credentials and a conflict a taken name,
-    // which the page can say in the reader's language.
+    // In this form a refused sign-in means wrong credentials, not an expired session.
     let login_error = Signal::derive(move || {
         login.value().get().and_then(Result::err).map(|e| match e {
             AppError::Unauthorized(_) => AppError::Unauthorized(t().wrong_credentials.to_owned()),
             other => other,
         })
     });
-    let register_error = Signal::derive(move || {
-        register
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| match e {
-                AppError::Conflict(_) => AppError::Conflict(t().username_taken.to_owned()),
-                other => other,
-            })
-    });
+    let register_error = Signal::derive(move || register.value().get().and_then(Result::err));
     let tab = |active: bool| {
         if active {
             "flex-1 rounded-md bg-white px-3 py-1.5 text-sm font-medium shadow-sm"

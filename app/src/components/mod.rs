@@ -9,5 +9,5 @@ mod status;
 pub use auth_forms::AuthForms;
 pub use guard::RequireUser;
 pub use header::Header;
-pub use notice::{ErrorLine, LoadFailed, Loading, describe};
+pub use notice::{ErrorLine, LoadFailed, Loading, Notice, describe};
 pub use status::StatusBadge;

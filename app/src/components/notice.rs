@@ -2,14 +2,19 @@ use leptos::prelude::*;
 
 use crate::{AppError, i18n::Messages, i18n::use_t};
 
-/// An error in the user's language: failures the browser can name itself are translated; rule
-/// breaks carry the server's own explanation.
+/// An error in the user's language. Only a malformed request (a bug, not the reader's doing)
+/// keeps the server's English.
 pub fn describe(t: &Messages, error: &AppError) -> String {
+    if let Some(problem) = error.problem() {
+        return (t.problem)(problem);
+    }
     match error {
         AppError::Internal => t.error_server.to_owned(),
         AppError::ServerFn(_) => t.error_network.to_owned(),
         AppError::TooManyRequests(seconds) => (t.error_too_many)(*seconds),
         AppError::Forbidden(_) => t.error_forbidden.to_owned(),
+        AppError::NotFound(_) => t.error_not_found.to_owned(),
+        AppError::Unauthorized(_) => t.error_sign_in.to_owned(),
         other => other.to_string(),
     }
 }
@@ -26,6 +31,26 @@ pub fn ErrorLine(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
                 </p>
             }
         })
+    }
+}
+
+/// What a finished action did, shown where it was started (nothing while there is none).
+#[component]
+pub fn Notice(
+    #[prop(into)] message: Signal<Option<String>>,
+    /// Smaller type, for notices inside a card.
+    #[prop(optional)]
+    small: bool,
+) -> impl IntoView {
+    let class = if small {
+        "mt-1 text-xs text-emerald-700"
+    } else {
+        "mt-2 text-sm text-emerald-700"
+    };
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p role="status" class=class>{m}</p> })
     }
 }
 

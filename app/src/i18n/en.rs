@@ -28,7 +28,6 @@ pub static EN: Messages = Messages {
     password: "Password",
     welcome: "Transform a whole folder of pictures with one prompt.",
     wrong_credentials: "wrong username or password",
-    username_taken: "This username is already taken; choose another.",
     username_hint: "3–32 letters, digits, _, - or .",
     password_hint: "8–128 characters",
 
@@ -58,6 +57,7 @@ pub static EN: Messages = Messages {
     preset: "Preset",
     no_preset: "— choose a preset —",
     model: "Model",
+    demo_model: "Demo effects (built in)",
     batch_name: "Batch name (optional)",
     batch_name_placeholder: "e.g. Product photos, spring",
     cost: |n| {
@@ -170,6 +170,7 @@ pub static EN: Messages = Messages {
     concurrency: "Concurrency",
     concurrency_hint: "Provider calls running at once across the whole server (1–10).",
     save: "Save",
+    cancel: "Cancel",
     saved: "Saved.",
     running_now: |running, waiting, failed| {
         format!("Now: {running} running, {waiting} waiting, {failed} failed in the last hour")
@@ -217,4 +218,6 @@ pub static EN: Messages = Messages {
     error_server: "Something went wrong on the server, please try again.",
     error_network: "The server could not be reached. Check the connection and try again.",
     error_too_many: |s| format!("Too many attempts; try again in {s} s."),
+    error_not_found: "Not found: it may have been deleted, or it belongs to someone else.",
+    problem: super::problems::en,
 };

@@ -1,4 +1,7 @@
-use crate::types::{LedgerReason, Status};
+use crate::{
+    Problem,
+    types::{BatchView, LedgerReason, Status},
+};
 
 /// Every word the UI shows, in one language.
 pub struct Messages {
@@ -24,7 +27,6 @@ pub struct Messages {
     pub password: &'static str,
     pub welcome: &'static str,
     pub wrong_credentials: &'static str,
-    pub username_taken: &'static str,
     pub username_hint: &'static str,
     pub password_hint: &'static str,
 
@@ -50,6 +52,7 @@ pub struct Messages {
     pub preset: &'static str,
     pub no_preset: &'static str,
     pub model: &'static str,
+    pub demo_model: &'static str,
     pub batch_name: &'static str,
     pub batch_name_placeholder: &'static str,
     pub cost: fn(i64) -> String,
@@ -141,6 +144,7 @@ pub struct Messages {
     pub concurrency: &'static str,
     pub concurrency_hint: &'static str,
     pub save: &'static str,
+    pub cancel: &'static str,
     pub saved: &'static str,
     pub running_now: fn(i64, i64, i64) -> String,
     pub presets_title: &'static str,
@@ -187,4 +191,18 @@ pub struct Messages {
     pub error_server: &'static str,
     pub error_network: &'static str,
     pub error_too_many: fn(u64) -> String,
+    pub error_not_found: &'static str,
+    /// A rule the server found broken.
+    pub problem: fn(&Problem) -> String,
+}
+
+impl Messages {
+    /// A batch's name, with the default one ("12 images") in this language.
+    pub fn batch_name(&self, batch: &BatchView) -> String {
+        if batch.has_default_name() {
+            (self.chosen_count)(batch.total_images as usize)
+        } else {
+            batch.batch_name.clone()
+        }
+    }
 }

@@ -5,6 +5,7 @@
 
 mod en;
 mod messages;
+mod problems;
 mod zh;
 
 use leptos::prelude::*;

@@ -22,7 +22,6 @@ pub static ZH: Messages = Messages {
     password: "密码",
     welcome: "用一个提示词处理整个文件夹的图片。",
     wrong_credentials: "用户名或密码错误",
-    username_taken: "该用户名已被使用，请换一个。",
     username_hint: "3–32 个字符：字母、数字、_、- 或 .",
     password_hint: "8–128 个字符",
 
@@ -46,6 +45,7 @@ pub static ZH: Messages = Messages {
     preset: "预设",
     no_preset: "— 选择预设提示词 —",
     model: "模型",
+    demo_model: "演示效果（内置）",
     batch_name: "批次名称（可选）",
     batch_name_placeholder: "例如：春季产品图",
     cost: |n| format!("{n} 积分"),
@@ -152,6 +152,7 @@ pub static ZH: Messages = Messages {
     concurrency: "并发数",
     concurrency_hint: "整个服务器同时进行的 AI 调用数（1-10）。",
     save: "保存",
+    cancel: "取消",
     saved: "已保存。",
     running_now: |running, waiting, failed| {
         format!("当前：{running} 个处理中，{waiting} 个等待中，最近一小时 {failed} 个失败")
@@ -199,4 +200,6 @@ pub static ZH: Messages = Messages {
     error_server: "服务器出错，请重试。",
     error_network: "无法连接服务器。请检查网络后重试。",
     error_too_many: |s| format!("尝试次数过多，请 {s} 秒后再试。"),
+    error_not_found: "未找到：它可能已被删除，或属于其他用户。",
+    problem: super::problems::zh,
 };

@@ -98,7 +98,7 @@ fn Row(summary: BatchSummary) -> impl IntoView {
                 attr:class="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm hover:border-indigo-300 sm:flex-row sm:items-center"
             >
                 <div class="min-w-0 flex-1">
-                    <p class="truncate font-medium">{b.batch_name.clone()}</p>
+                    <p class="truncate font-medium">{t().batch_name(&b)}</p>
                     <p class="mt-0.5 text-sm text-slate-600">
                         <time datetime=b.created_at.clone()>{date}</time>
                         " · "
@@ -114,7 +114,10 @@ fn Row(summary: BatchSummary) -> impl IntoView {
                         .map(|src| view! { <img src=src alt="" loading="lazy" class="h-12 w-12 rounded-md bg-slate-100 object-cover" /> })
                         .collect_view()}
                 </div>
-                <StatusBadge status=Signal::derive(move || status) />
+                // A column on phones would stretch the badge across the card.
+                <div class="self-start sm:self-auto">
+                    <StatusBadge status=Signal::derive(move || status) />
+                </div>
             </A>
         </li>
     }

@@ -20,6 +20,22 @@ pub struct BatchView {
     pub updated_at: String,
 }
 
+impl BatchView {
+    /// The name a batch gets when its creator gives none, e.g. "12 images".
+    pub fn default_name(total_images: i64) -> String {
+        if total_images == 1 {
+            "1 image".to_owned()
+        } else {
+            format!("{total_images} images")
+        }
+    }
+
+    /// Whether the batch carries the default name, which pages say in the reader's language.
+    pub fn has_default_name(&self) -> bool {
+        self.batch_name == Self::default_name(self.total_images)
+    }
+}
+
 /// One generated image of a task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -116,6 +132,11 @@ pub struct ModelView {
     /// Whether the caller has an own key for its provider, so that images cost nothing.
     #[serde(default)]
     pub free_with_own_key: bool,
+}
+
+impl ModelView {
+    /// The id of the model built into every server, which pages name in the reader's language.
+    pub const DEMO: &str = "demo";
 }
 
 /// A preset prompt.

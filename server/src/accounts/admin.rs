@@ -1,5 +1,6 @@
 //! Administration of accounts: the user list, credit grants by id and the admin role.
 
+use app::Problem;
 use app::types::AdminUser;
 
 use super::{Accounts, User, credits};
@@ -73,9 +74,7 @@ impl Accounts {
     #[tracing::instrument(skip_all, fields(by = by.id, user_id, is_admin), err(level = "info", Display))]
     pub async fn set_admin(&self, by: &User, user_id: i64, is_admin: bool) -> Result<AdminUser> {
         if by.id == user_id && !is_admin {
-            return Err(Error::Conflict(
-                "you cannot revoke your own administrator role; another administrator can".into(),
-            ));
+            return Err(Error::Conflict(Problem::OwnAdminRole));
         }
         // Writers take turns, so two administrators revoking each other at the same moment
         // cannot both succeed: the second is no longer an administrator when its turn comes.
@@ -118,10 +117,7 @@ fn check_grant(amount: i64) -> Result<()> {
 }
 
 fn grant_rule() -> Error {
-    Error::Invalid(format!(
-        "amount must be a whole number from -{MAX_GRANT} to {MAX_GRANT} and not 0 \
-         (negative takes credits away, stopping at zero)"
-    ))
+    Error::Invalid(Problem::GrantAmount { max: MAX_GRANT })
 }
 
 async fn admin_user(db: &Db, user_id: i64) -> Result<AdminUser> {

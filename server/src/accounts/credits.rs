@@ -1,6 +1,7 @@
 //! The credit ledger: every balance change is one row, written in the caller's transaction.
 
 use crate::{Error, Result, db::Tx};
+use app::Problem;
 
 /// One change of a balance.
 #[derive(Debug, Clone, Copy)]
@@ -41,10 +42,10 @@ pub async fn apply(tx: &mut Tx, entry: Entry<'_>) -> Result<i64> {
             .fetch_optional(&mut **tx)
             .await?
             .ok_or(Error::NotFound("user"))?;
-        return Err(Error::PaymentRequired(format!(
-            "this needs {} credits and you have {current}",
-            -entry.delta
-        )));
+        return Err(Error::PaymentRequired(Problem::NotEnoughCredits {
+            needed: -entry.delta,
+            balance: current,
+        }));
     };
     sqlx::query(
         "INSERT INTO credit_ledger (user_id, delta, balance_after, reason, queue_id, task_id) \

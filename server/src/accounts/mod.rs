@@ -4,6 +4,7 @@ mod admin;
 pub mod credits;
 mod validate;
 
+use app::Problem;
 use std::time::Duration;
 
 use crate::{
@@ -130,7 +131,7 @@ impl Accounts {
         let username = validate::username(username)?;
         validate::password(password)?;
         if credits < 0 {
-            return Err(Error::Invalid("starting credits cannot be negative".into()));
+            return Err(Error::Invalid(Problem::NegativeCredits));
         }
         let hash = password::hash(password.to_owned()).await?;
         let mut tx = db::begin_write(&self.db).await?;
@@ -144,7 +145,9 @@ impl Accounts {
         .await;
         let (id,) = inserted.map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
-                Error::Conflict(format!("the username '{username}' is already taken"))
+                Error::Conflict(Problem::UsernameTaken {
+                    username: username.to_owned(),
+                })
             }
             _ => Error::Database(e),
         })?;

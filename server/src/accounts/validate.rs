@@ -1,6 +1,7 @@
 //! Rules for usernames and passwords.
 
 use crate::{Error, Result};
+use app::Problem;
 
 /// A trimmed username of 3–32 letters, digits, `_`, `-` or `.`.
 pub fn username(raw: &str) -> Result<String> {
@@ -9,9 +10,7 @@ pub fn username(raw: &str) -> Result<String> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if !(3..=32).contains(&name.chars().count()) || !valid_chars {
-        return Err(Error::Invalid(
-            "a username has 3 to 32 characters: letters, digits, '_', '-' or '.'".into(),
-        ));
+        return Err(Error::Invalid(Problem::UsernameRules));
     }
     Ok(name.to_owned())
 }
@@ -19,7 +18,7 @@ pub fn username(raw: &str) -> Result<String> {
 /// A password of 8–128 characters.
 pub fn password(raw: &str) -> Result<()> {
     if !(8..=128).contains(&raw.chars().count()) {
-        return Err(Error::Invalid("a password has 8 to 128 characters".into()));
+        return Err(Error::Invalid(Problem::PasswordRules));
     }
     Ok(())
 }

@@ -5,36 +5,55 @@ use app::types::{AdminBatch, BatchView, DayStats, QueueFilter, QueueNow, Stats};
 use super::views::{QUEUE_COLUMNS, QueueRow};
 use crate::{Result, db::Db, settings::Settings};
 
+/// A batch row with its owner's name.
+#[derive(sqlx::FromRow)]
+struct AdminRow {
+    #[sqlx(flatten)]
+    queue: QueueRow,
+    username: String,
+}
+
+/// Every user's batches, newest first; `user` matches an id exactly or any part of a username.
 pub async fn queues(db: &Db, filter: &QueueFilter) -> Result<Vec<AdminBatch>> {
-    let user_id = filter.user.as_deref().and_then(|u| u.parse::<i64>().ok());
+    let user = filter
+        .user
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    let user_id = user.and_then(|u| u.parse::<i64>().ok());
+    let pattern = user.map(|u| format!("%{}%", escape_like(u)));
     let sql = format!(
-        "SELECT {QUEUE_COLUMNS} FROM batch_queues
+        "SELECT {QUEUE_COLUMNS},
+           COALESCE((SELECT username FROM users WHERE users.id = batch_queues.user_id), '') AS username
+         FROM batch_queues
          WHERE (?1 IS NULL OR status = ?1)
-           AND (?2 IS NULL OR user_id = ?3 OR user_id = (SELECT id FROM users WHERE username = ?2))
+           AND (?2 IS NULL OR user_id = ?3
+                OR user_id IN (SELECT id FROM users WHERE username LIKE ?2 ESCAPE '\\'))
          ORDER BY id DESC LIMIT ?4 OFFSET ?5"
     );
-    let rows: Vec<QueueRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<AdminRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(filter.status.map(|s| s.as_str()))
-        .bind(&filter.user)
+        .bind(pattern)
         .bind(user_id)
         .bind(filter.limit.unwrap_or(50).clamp(1, 500))
         .bind(filter.offset.unwrap_or(0).max(0))
         .fetch_all(db)
         .await?;
-    let names: Vec<(i64, String)> = sqlx::query_as("SELECT id, username FROM users")
-        .fetch_all(db)
-        .await?;
     rows.into_iter()
         .map(|row| {
-            let batch = BatchView::try_from(row)?;
-            let username = names
-                .iter()
-                .find(|(id, _)| *id == batch.user_id)
-                .map(|(_, name)| name.clone())
-                .unwrap_or_default();
-            Ok(AdminBatch { batch, username })
+            Ok(AdminBatch {
+                batch: BatchView::try_from(row.queue)?,
+                username: row.username,
+            })
         })
         .collect()
+}
+
+/// `text` as a literal inside a `LIKE … ESCAPE '\'` pattern.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 pub async fn stats(db: &Db, settings: &Settings) -> Result<Stats> {

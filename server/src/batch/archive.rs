@@ -114,7 +114,7 @@ fn write_zip(
         if let Some(key) = &task.generated_image_url {
             match runtime.block_on(storage.get(key)) {
                 Ok(bytes) => {
-                    let extension = crate::images::sniff_mime(&bytes).and_then(extension_for);
+                    let extension = crate::images::sniff_mime(&bytes).map(extension_for);
                     let name = names.claim(&entry_path(&task.original_filename, extension));
                     zip.start_file(name.as_str(), options)
                         .map_err(io::Error::other)?;
@@ -191,16 +191,26 @@ impl Write for ChannelWriter {
 }
 
 /// The file extension for a sniffed image type.
-fn extension_for(mime: &str) -> Option<&'static str> {
-    Some(match mime {
-        "image/png" => "png",
+/// The file extension for an image type this server stores.
+pub fn extension_for(mime: &str) -> &'static str {
+    match mime {
         "image/jpeg" => "jpg",
         "image/gif" => "gif",
         "image/webp" => "webp",
         "image/bmp" => "bmp",
         "image/tiff" => "tiff",
-        _ => return None,
-    })
+        _ => "png",
+    }
+}
+
+/// An uploaded name's file name without folders and extension ("trip/beach.jpg" → "beach").
+pub fn file_stem(original: &str) -> String {
+    let path = entry_path(original, None);
+    let file = path.rsplit('/').next().unwrap_or(&path);
+    match file.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
+        _ => file.to_owned(),
+    }
 }
 
 /// A safe relative path for an uploaded name: backslashes become `/`; empty, `.` and `..`
@@ -280,10 +290,11 @@ impl Names {
     }
 }
 
-/// `Content-Disposition` for downloading `batch_name` as a zip: an ASCII `filename` for every
-/// client and, when the name is not plain ASCII, the exact name as `filename*` (RFC 6266).
-pub fn content_disposition(batch_name: &str) -> String {
-    let base: String = batch_name
+/// `Content-Disposition` (`inline` or `attachment`) for a file named `stem.extension`: an ASCII
+/// `filename` for every client and, when the name is not plain ASCII, the exact name as
+/// `filename*` (RFC 6266).
+pub fn content_disposition(kind: &str, stem: &str, extension: &str) -> String {
+    let base: String = stem
         .chars()
         .filter(|c| !c.is_control())
         .map(|c| if matches!(c, '/' | '\\') { '-' } else { c })
@@ -311,10 +322,10 @@ pub fn content_disposition(batch_name: &str) -> String {
     } else {
         ascii
     };
-    let mut value = format!("attachment; filename=\"{ascii}.zip\"");
+    let mut value = format!("{kind}; filename=\"{ascii}.{extension}\"");
     if ascii != base {
         value.push_str("; filename*=UTF-8''");
-        for byte in format!("{base}.zip").bytes() {
+        for byte in format!("{base}.{extension}").bytes() {
             if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
                 value.push(char::from(byte));
             } else {
@@ -404,24 +415,35 @@ mod tests {
     #[test]
     fn download_names_are_safe_in_ascii_and_exact_in_utf8() {
         assert_eq!(
-            content_disposition("holiday 2024"),
+            content_disposition("attachment", "holiday 2024", "zip"),
             "attachment; filename=\"holiday 2024.zip\""
         );
         assert_eq!(
-            content_disposition("猫的照片"),
+            content_disposition("attachment", "猫的照片", "zip"),
             "attachment; filename=\"batch.zip\"; filename*=UTF-8''%E7%8C%AB%E7%9A%84%E7%85%A7%E7%89%87.zip"
         );
         assert_eq!(
-            content_disposition("a\"b/c\r\n"),
+            content_disposition("attachment", "a\"b/c\r\n", "zip"),
             "attachment; filename=\"a_b-c.zip\"; filename*=UTF-8''a%22b-c.zip"
         );
         assert_eq!(
-            content_disposition("  "),
+            content_disposition("attachment", "  ", "zip"),
             "attachment; filename=\"batch.zip\""
         );
         assert_eq!(
-            content_disposition("trip 猫"),
+            content_disposition("attachment", "trip 猫", "zip"),
             "attachment; filename=\"trip _.zip\"; filename*=UTF-8''trip%20%E7%8C%AB.zip"
+        );
+    }
+
+    #[test]
+    fn single_images_are_named_after_the_upload() {
+        assert_eq!(file_stem("trip/day 1/beach.jpg"), "beach");
+        assert_eq!(file_stem("..\\猫.png"), "猫");
+        assert_eq!(file_stem(".hidden"), ".hidden");
+        assert_eq!(
+            content_disposition("inline", "beach-result", "png"),
+            "inline; filename=\"beach-result.png\""
         );
     }
 

@@ -1,6 +1,7 @@
 //! Uploaded files of a batch being created: checked and stored one at a time, and removed again
 //! unless the batch is committed, whatever way the request ends.
 
+use app::Problem;
 use bytes::Bytes;
 
 use crate::{Error, Result, images, storage::Storage};
@@ -47,9 +48,9 @@ impl Draft {
     /// Refuses the next file before its bytes are read when the batch is full.
     pub fn ensure_room(&self) -> Result<()> {
         if self.images.len() >= MAX_IMAGES {
-            return Err(Error::PayloadTooLarge(format!(
-                "too many images: at most {MAX_IMAGES} per batch"
-            )));
+            return Err(Error::PayloadTooLarge(Problem::TooManyImages {
+                max: MAX_IMAGES,
+            }));
         }
         Ok(())
     }
@@ -64,7 +65,7 @@ impl Draft {
         let checked = tokio::task::spawn_blocking(move || images::check(bytes))
             .await
             .map_err(|e| Error::Internal(format!("image check crashed: {e}")))?
-            .map_err(|e| Error::Invalid(format!("{filename}: {e}")))?;
+            .map_err(|e| Error::Invalid(e.problem(filename.clone())))?;
         let key = Storage::new_key("originals", checked.extension);
         self.storage.put(&key, checked.bytes).await?;
         self.images.push(StagedImage {
@@ -107,11 +108,10 @@ impl Drop for Draft {
 
 /// The error for a file over the size limit.
 pub fn too_big(filename: &str) -> Error {
-    Error::PayloadTooLarge(format!(
-        "{filename}: larger than {} MB; at most {} MB per image",
-        MAX_IMAGE_BYTES / (1024 * 1024),
-        MAX_IMAGE_BYTES / (1024 * 1024)
-    ))
+    Error::PayloadTooLarge(Problem::FileTooLarge {
+        file: filename.to_owned(),
+        max_mb: MAX_IMAGE_BYTES / (1024 * 1024),
+    })
 }
 
 /// The client's name (maybe with a folder path from a folder drop), kept for display only.

@@ -8,6 +8,7 @@ pub mod read;
 pub mod upload;
 pub mod views;
 
+use app::Problem;
 use app::types::{BatchCreated, BatchDetail, BatchView, EditSource, Status, TaskView};
 use serde_json::json;
 
@@ -69,14 +70,12 @@ impl Batches {
     pub fn check_prompt(prompt: &str) -> Result<String> {
         let prompt = prompt.trim();
         if prompt.is_empty() {
-            return Err(Error::Invalid(
-                "the prompt is empty: describe what to do with the images".into(),
-            ));
+            return Err(Error::Invalid(Problem::PromptEmpty));
         }
         if prompt.chars().count() > MAX_PROMPT_CHARS {
-            return Err(Error::Invalid(format!(
-                "the prompt is longer than {MAX_PROMPT_CHARS} characters"
-            )));
+            return Err(Error::Invalid(Problem::PromptTooLong {
+                max: MAX_PROMPT_CHARS,
+            }));
         }
         Ok(prompt.to_owned())
     }
@@ -90,11 +89,10 @@ impl Batches {
             self.models.get(model)
         };
         found.cloned().ok_or_else(|| {
-            let offered: Vec<&str> = self.models.list().iter().map(|m| m.id.as_str()).collect();
-            Error::Invalid(format!(
-                "unknown model '{model}'; choose one of: {}",
-                offered.join(", ")
-            ))
+            Error::Invalid(Problem::UnknownModel {
+                model: model.to_owned(),
+                offered: self.models.list().iter().map(|m| m.id.clone()).collect(),
+            })
         })
     }
 
@@ -143,17 +141,16 @@ impl Batches {
         let prompt = Self::check_prompt(prompt)?;
         let model = self.check_model(model)?;
         if draft.is_empty() {
-            return Err(Error::Invalid("add at least one image".into()));
+            return Err(Error::Invalid(Problem::NoImages));
         }
         let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(name) if name.chars().count() > MAX_NAME_CHARS => {
-                return Err(Error::Invalid(format!(
-                    "the batch name is longer than {MAX_NAME_CHARS} characters"
-                )));
+                return Err(Error::Invalid(Problem::NameTooLong {
+                    max: MAX_NAME_CHARS,
+                }));
             }
             Some(name) => name.to_owned(),
-            None if draft.len() == 1 => "1 image".to_owned(),
-            None => format!("{} images", draft.len()),
+            None => BatchView::default_name(draft.len() as i64),
         };
         let used_user_key = self.uses_own_key(user.id, &model.provider).await?;
         let per_image = if used_user_key { 0 } else { 1 };
@@ -196,12 +193,7 @@ impl Batches {
                 queue_id: Some(queue_id),
                 ..credits::Entry::new(user.id, -cost, "batch")
             };
-            credits::apply(&mut tx, entry).await.map_err(|e| match e {
-                Error::PaymentRequired(message) => Error::PaymentRequired(format!(
-                    "not enough credits for {total} images: {message}"
-                )),
-                other => other,
-            })?;
+            credits::apply(&mut tx, entry).await?;
         }
         tx.commit().await?;
         tracing::info!(queue_id, cost, "batch created");
@@ -302,10 +294,9 @@ impl Batches {
     pub async fn cancel(&self, user: &User, queue_id: i64) -> Result<i64> {
         let queue = self.owned_queue(user, queue_id, Access::Change).await?;
         if queue.status.is_finished() {
-            return Err(Error::Conflict(format!(
-                "this batch is already {}",
-                queue.status
-            )));
+            return Err(Error::Conflict(Problem::BatchFinished {
+                status: queue.status,
+            }));
         }
         let mut tx = db::begin_write(&self.db).await?;
         let (refund,): (i64,) = sqlx::query_as(
@@ -346,10 +337,9 @@ impl Batches {
     pub async fn retry(&self, user: &User, task_id: i64) -> Result<()> {
         let task = self.owned_task(user, task_id, Access::Change).await?;
         if task.status != Status::Failed {
-            return Err(Error::Conflict(format!(
-                "only failed tasks can be retried; this one is {}",
-                task.status
-            )));
+            return Err(Error::Conflict(Problem::NotFailed {
+                status: task.status,
+            }));
         }
         let mut tx = db::begin_write(&self.db).await?;
         let done = sqlx::query(
@@ -378,14 +368,10 @@ impl Batches {
         let prompt = Self::check_prompt(prompt)?;
         let task = self.owned_task(user, task_id, Access::Change).await?;
         if !task.status.is_finished() {
-            return Err(Error::Conflict(
-                "this image is still being processed; edit it once it is done".into(),
-            ));
+            return Err(Error::Conflict(Problem::StillProcessing));
         }
         if source == EditSource::Result && task.generated_image_url.is_none() {
-            return Err(Error::Conflict(
-                "this image has no result yet; edit it from the original instead".into(),
-            ));
+            return Err(Error::Conflict(Problem::NoResultYet));
         }
         let model = self.check_model(&task.model)?;
         let cost = if self.uses_own_key(task.user_id, &model.provider).await? {
@@ -437,12 +423,7 @@ impl Batches {
     }
 
     /// The stored bytes and type of a task's original, latest result or a given version.
-    pub async fn image(
-        &self,
-        user: &User,
-        task_id: i64,
-        which: ImageKind,
-    ) -> Result<(bytes::Bytes, &'static str)> {
+    pub async fn image(&self, user: &User, task_id: i64, which: ImageKind) -> Result<ImageFile> {
         let task = self.owned_task(user, task_id, Access::Read).await?;
         let key: Option<String> = match which {
             ImageKind::Original => {
@@ -471,7 +452,21 @@ impl Batches {
         let key = key.ok_or(Error::NotFound("image"))?;
         let bytes = self.storage.get(&key).await?;
         let mime = crate::images::sniff_mime(&bytes).ok_or(Error::NotFound("image"))?;
-        Ok((bytes, mime))
+        let stem = archive::file_stem(&task.original_filename);
+        let stem = match which {
+            ImageKind::Original => stem,
+            ImageKind::Result => format!("{stem}-result"),
+            ImageKind::Version(version) => format!("{stem}-v{version}"),
+        };
+        Ok(ImageFile {
+            bytes,
+            mime,
+            disposition: archive::content_disposition(
+                "inline",
+                &stem,
+                archive::extension_for(mime),
+            ),
+        })
     }
 
     /// A snapshot event for a new live-progress subscriber.
@@ -497,6 +492,14 @@ impl Access {
 }
 
 /// Which stored image of a task.
+/// A stored image as it is served: its bytes, type and a download name after the original.
+pub struct ImageFile {
+    pub bytes: bytes::Bytes,
+    pub mime: &'static str,
+    /// `Content-Disposition`, naming the file after the uploaded one ("beach-result.png").
+    pub disposition: String,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub enum ImageKind {
     Original,
@@ -505,5 +508,5 @@ pub enum ImageKind {
 }
 
 fn changed_meanwhile() -> Error {
-    Error::Conflict("the task changed meanwhile; reload and try again".into())
+    Error::Conflict(Problem::ChangedMeanwhile)
 }

@@ -2,19 +2,19 @@
 //! multipart stream: each image is checked and stored as it arrives, so a batch is never held in
 //! memory whole.
 
+use app::Problem;
 use app::types::BatchCreated;
 use bytes::{Bytes, BytesMut};
 use multer::{Field, Multipart};
 
 use super::{
     Batches, Draft,
-    draft::{MAX_IMAGE_BYTES, too_big},
+    draft::{MAX_IMAGE_BYTES, MAX_IMAGES, too_big},
 };
 use crate::{Error, Result, accounts::User};
 
 /// A full batch (50 images of 10 MB) plus room for the multipart framing and text fields.
-pub const UPLOAD_BODY_LIMIT: usize =
-    super::draft::MAX_IMAGES * (MAX_IMAGE_BYTES + 64 * 1024) + 1024 * 1024;
+pub const UPLOAD_BODY_LIMIT: usize = MAX_IMAGES * (MAX_IMAGE_BYTES + 64 * 1024) + 1024 * 1024;
 
 impl Batches {
     /// Reads an upload and creates its batch; on any error nothing is left behind.
@@ -101,9 +101,12 @@ async fn read_fields(multipart: &mut Multipart<'static>, upload: &mut Upload) ->
                 upload.batch_name = Some(text(&mut field, "batchName").await?)
             }
             other => {
-                return Err(Error::BadRequest(format!(
-                    "unexpected form field '{other}'; send images, prompt, model and batchName"
-                )));
+                return Err(Error::BadRequest(
+                    format!(
+                        "unexpected form field '{other}'; send images, prompt, model and batchName"
+                    )
+                    .into(),
+                ));
             }
         }
     }
@@ -123,20 +126,23 @@ async fn read_limited(field: &mut Field<'_>, limit: usize) -> Result<Option<Byte
 }
 
 async fn text(field: &mut Field<'_>, name: &str) -> Result<String> {
-    let bytes = read_limited(field, MAX_TEXT_BYTES)
-        .await?
-        .ok_or_else(|| Error::PayloadTooLarge(format!("the field '{name}' is too long")))?;
+    let bytes = read_limited(field, MAX_TEXT_BYTES).await?.ok_or_else(|| {
+        Error::PayloadTooLarge(Problem::FieldTooLong {
+            field: name.to_owned(),
+        })
+    })?;
     String::from_utf8(bytes.to_vec())
-        .map_err(|_| Error::BadRequest(format!("the field '{name}' is not UTF-8 text")))
+        .map_err(|_| Error::BadRequest(format!("the field '{name}' is not UTF-8 text").into()))
 }
 
 fn bad_body(error: multer::Error) -> Error {
     match error {
         multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
-            Error::PayloadTooLarge(
-                "the upload is larger than a batch may be (50 images of at most 10 MB)".into(),
-            )
+            Error::PayloadTooLarge(Problem::UploadTooLarge {
+                max_images: MAX_IMAGES,
+                max_mb: MAX_IMAGE_BYTES / (1024 * 1024),
+            })
         }
-        other => Error::BadRequest(format!("the upload could not be read: {other}")),
+        other => Error::BadRequest(format!("the upload could not be read: {other}").into()),
     }
 }

@@ -25,6 +25,27 @@ pub enum ImageError {
     TooLarge { width: u32, height: u32 },
 }
 
+impl ImageError {
+    /// The same refusal, naming the file, as the client is told it.
+    pub fn problem(&self, file: String) -> app::Problem {
+        use app::Problem as P;
+        match self {
+            Self::Unsupported => P::NotAnImage { file },
+            Self::Corrupt(detail) => P::DamagedImage {
+                file,
+                detail: detail.clone(),
+            },
+            Self::TooLarge { width, height } => P::TooManyPixels {
+                file,
+                width: *width,
+                height: *height,
+                max_side: MAX_SIDE,
+                max_pixels: MAX_PIXELS,
+            },
+        }
+    }
+}
+
 /// An accepted image, ready to store.
 #[derive(Debug, Clone)]
 pub struct Checked {

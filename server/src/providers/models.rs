@@ -43,7 +43,7 @@ impl Models {
         let client = http_client(Duration::from_secs(config.provider_timeout_secs))?;
         let mut providers: HashMap<String, SharedProvider> = HashMap::new();
         let mut models = vec![Model {
-            id: "demo".into(),
+            id: app::types::ModelView::DEMO.into(),
             name: "Demo effects (built in)".into(),
             provider: "demo".into(),
             upstream_model: None,

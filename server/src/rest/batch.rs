@@ -120,9 +120,9 @@ pub async fn edit(
         None | Some("result") => EditSource::Result,
         Some("original") => EditSource::Original,
         Some(other) => {
-            return Err(Error::Invalid(format!(
-                "source must be 'result' or 'original', not '{other}'"
-            )));
+            return Err(Error::Invalid(
+                format!("source must be 'result' or 'original', not '{other}'").into(),
+            ));
         }
     };
     let charged = state.batches.edit(&user, id, &body.prompt, source).await?;
@@ -161,18 +161,11 @@ async fn image(
     task_id: i64,
     kind: ImageKind,
 ) -> Result<Response> {
-    let (bytes, mime) = state.batches.image(user, task_id, kind).await?;
-    let extension = mime.rsplit('/').next().unwrap_or("png");
-    let name = match kind {
-        ImageKind::Original => format!("task-{task_id}-original.{extension}"),
-        ImageKind::Result => format!("task-{task_id}-result.{extension}"),
-        ImageKind::Version(version) => format!("task-{task_id}-v{version}.{extension}"),
-    };
-    let disposition = format!("inline; filename=\"{name}\"");
+    let image = state.batches.image(user, task_id, kind).await?;
     Ok((
         [
-            (header::CONTENT_DISPOSITION, disposition.as_str()),
-            (header::CONTENT_TYPE, mime),
+            (header::CONTENT_DISPOSITION, image.disposition.as_str()),
+            (header::CONTENT_TYPE, image.mime),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::CACHE_CONTROL, "private, max-age=3600"),
             (
@@ -180,7 +173,7 @@ async fn image(
                 "default-src 'none'; sandbox",
             ),
         ],
-        Body::from(bytes),
+        Body::from(image.bytes),
     )
         .into_response())
 }
@@ -192,7 +185,8 @@ pub async fn download(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response> {
     let archive = state.batches.archive(&user, id).await?;
-    let disposition = crate::batch::archive::content_disposition(&archive.batch_name);
+    let disposition =
+        crate::batch::archive::content_disposition("attachment", &archive.batch_name, "zip");
     let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(archive.chunks));
     Ok((
         [

@@ -28,34 +28,30 @@ pub struct ApiQuery<T>(pub T);
 impl From<JsonRejection> for Error {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::JsonDataError(e) => Error::Invalid(plain(&e.body_text())),
+            JsonRejection::JsonDataError(e) => Error::Invalid(plain(&e.body_text()).into()),
             JsonRejection::MissingJsonContentType(_) => Error::BadRequest(
                 "send the body as JSON with the header Content-Type: application/json".into(),
             ),
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Error::PayloadTooLarge("the request body is too large".into())
             }
-            JsonRejection::JsonSyntaxError(e) => Error::BadRequest(format!(
-                "the body is not valid JSON: {}",
-                plain(&e.body_text())
-            )),
-            other => Error::BadRequest(plain(&other.body_text())),
+            JsonRejection::JsonSyntaxError(e) => Error::BadRequest(
+                format!("the body is not valid JSON: {}", plain(&e.body_text())).into(),
+            ),
+            other => Error::BadRequest(plain(&other.body_text()).into()),
         }
     }
 }
 
 impl From<PathRejection> for Error {
     fn from(rejection: PathRejection) -> Self {
-        Error::BadRequest(format!("bad address: {}", plain(&rejection.body_text())))
+        Error::BadRequest(format!("bad address: {}", plain(&rejection.body_text())).into())
     }
 }
 
 impl From<QueryRejection> for Error {
     fn from(rejection: QueryRejection) -> Self {
-        Error::BadRequest(format!(
-            "bad query parameter: {}",
-            plain(&rejection.body_text())
-        ))
+        Error::BadRequest(format!("bad query parameter: {}", plain(&rejection.body_text())).into())
     }
 }
 

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{self, SetConcurrency},
-    components::{ErrorLine, Loading},
+    components::{ErrorLine, Loading, Notice},
     i18n::use_t,
 };
 
@@ -49,9 +49,7 @@ pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
             })}
         </Transition>
         <ErrorLine error />
-        <Show when=saved>
-            <p role="status" class="mt-1 text-sm text-emerald-700">{move || t().saved}</p>
-        </Show>
+        <Notice message=Signal::derive(move || saved().then(|| t().saved.to_owned())) />
     }
     .into_any()
 }

@@ -67,7 +67,7 @@ pub fn Monitor(tick: RwSignal<u32>) -> impl IntoView {
                                             <tr class="border-t border-slate-100">
                                                 <td class="py-1.5 pr-3">
                                                     <a class="text-indigo-700 hover:underline" href=format!("/batch/{}", b.id)>
-                                                        {format!("#{} {}", b.id, b.batch_name)}
+                                                        {format!("#{} {}", b.id, t().batch_name(&b))}
                                                     </a>
                                                 </td>
                                                 <td class="py-1.5 pr-3">{row.username}</td>

@@ -80,6 +80,15 @@ fn PresetRow(
     let title = RwSignal::new(preset.title.clone());
     let content = RwSignal::new(preset.content.clone());
     let category = RwSignal::new(preset.category.clone());
+    let saved = StoredValue::new(preset.clone());
+    let discard = move |_| {
+        saved.with_value(|p| {
+            title.set(p.title.clone());
+            content.set(p.content.clone());
+            category.set(p.category.clone());
+        });
+        editing.set(false);
+    };
     let active = preset.is_active;
     let sort_order = preset.sort_order;
     let count = order.len();
@@ -150,6 +159,9 @@ fn PresetRow(
                         }
                     >
                         {move || t().save}
+                    </button>
+                    <button type="button" class=button on:click=discard>
+                        {move || t().cancel}
                     </button>
                 </Show>
                 <button

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{self, GrantCredits, SetAdmin},
-    components::{ErrorLine, LoadFailed, Loading},
+    components::{ErrorLine, LoadFailed, Loading, Notice},
     i18n::use_t,
     types::AdminUser,
 };
@@ -57,7 +57,7 @@ pub fn Users() -> impl IntoView {
             })}
         </Transition>
         <ErrorLine error />
-        {move || notice().map(|m| view! { <p role="status" class="mt-1 text-sm text-emerald-700">{m}</p> })}
+        <Notice message=Signal::derive(notice) />
     }
     .into_any()
 }

@@ -7,7 +7,7 @@ use super::live::LiveBatch;
 use crate::{
     AppError,
     api::retry_task,
-    components::{ErrorLine, StatusBadge},
+    components::{ErrorLine, Notice, StatusBadge},
     i18n::use_t,
     types::{Status, TaskView},
 };
@@ -168,7 +168,7 @@ pub fn TaskCard(
                     </Show>
                 </div>
                 <ErrorLine error=error />
-                {move || notice.get().map(|m| view! { <p role="status" class="text-xs text-emerald-700">{m}</p> })}
+                <Notice message=Signal::derive(move || notice.get().map(str::to_owned)) small=true />
             </div>
         </li>
     }

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     AppError,
     api::edit_task,
-    components::{ErrorLine, StatusBadge},
+    components::{ErrorLine, Notice, StatusBadge},
     i18n::use_t,
     state::use_session,
     types::{EditSource, Status},
@@ -165,7 +165,7 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
                                     </Show>
                                 </div>
                                 <ErrorLine error=error />
-                                {move || notice.get().map(|m| view! { <p role="status" class="text-sm text-emerald-700">{m}</p> })}
+                                <Notice message=Signal::derive(move || notice.get().map(str::to_owned)) />
                                 <section aria-labelledby="versions-title">
                                     <h3 id="versions-title" class="text-sm font-medium text-slate-700">{t().versions}</h3>
                                     <ul class="mt-1 flex flex-wrap gap-2" data-testid="versions">

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::{
     api,
     browser::live::LiveStream,
-    types::{BatchDetail, BatchView, EventKind, ProgressUpdate, TaskView},
+    types::{BatchDetail, BatchView, EventKind, ProgressUpdate, Status, TaskView},
 };
 
 /// How the page hears about changes.
@@ -44,6 +44,34 @@ impl LiveBatch {
     /// The signal of one task.
     pub fn task(self, id: i64) -> Option<RwSignal<TaskView>> {
         self.tasks.with_value(|tasks| tasks.get(&id).copied())
+    }
+
+    /// Milliseconds until the unfinished tasks are done, from how long this batch's finished
+    /// images took and how many run at once; `None` before any image has finished. Durations,
+    /// not the batch's age, so an image re-run days later is not estimated by that gap.
+    pub fn estimate_ms(self) -> Option<f64> {
+        let ids = self.order.get();
+        let (mut waiting, mut running, mut spent, mut measured) = (0u32, 0u32, 0.0, 0u32);
+        for id in ids {
+            let Some(task) = self.task(id) else { continue };
+            task.with(|task| {
+                match task.status {
+                    Status::Pending => waiting += 1,
+                    Status::Processing => running += 1,
+                    _ => {}
+                }
+                for version in &task.versions {
+                    spent += version.duration_ms as f64;
+                    measured += 1;
+                }
+            });
+        }
+        if measured == 0 || waiting + running == 0 {
+            return None;
+        }
+        let mean = spent / f64::from(measured);
+        // Tasks run side by side; the ones running now show how many at least.
+        Some(mean * f64::from(waiting + running) / f64::from(running.max(1)))
     }
 
     fn apply_snapshot(self, detail: BatchDetail) {

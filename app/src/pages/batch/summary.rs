@@ -7,7 +7,7 @@ use super::live::{Feed, LiveBatch};
 use crate::{
     AppError,
     api::cancel_batch,
-    components::{ErrorLine, StatusBadge},
+    components::{ErrorLine, Notice, StatusBadge},
     i18n::use_t,
     state::use_session,
 };
@@ -39,20 +39,20 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
         let total = total().max(1) as f64;
         ((done() + failed()) as f64 / total * 100.0).round()
     };
+    // The estimate changes when a task does; between changes it counts down with the clock.
+    let estimate = Memo::new(move |_| live.estimate_ms());
+    let estimated_at = RwSignal::new(0.0);
+    Effect::new(move |_| {
+        estimate.track();
+        estimated_at.set(js_sys::Date::now());
+    });
     let eta = move || {
         let now = now.get()?;
-        let b = batch.get();
-        let finished = b.completed_images + b.failed_images;
-        let remaining = b.total_images - finished;
-        if b.status.is_finished() || finished == 0 || remaining <= 0 {
+        if batch.with(|b| b.status.is_finished()) {
             return None;
         }
-        let started = js_sys::Date::parse(&b.created_at);
-        if started.is_nan() {
-            return None;
-        }
-        let per_image = (now - started).max(0.0) / finished as f64;
-        let seconds = (per_image * remaining as f64 / 1000.0).ceil() as u64;
+        let left = (estimate.get()? - (now - estimated_at.get())).max(1000.0);
+        let seconds = (left / 1000.0).ceil() as u64;
         Some((t().eta)(&format!("{}:{:02}", seconds / 60, seconds % 60)))
     };
     let cancel = move |_| {
@@ -75,7 +75,7 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
         <section class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm">
             <div class="flex flex-wrap items-start justify-between gap-3">
                 <div class="min-w-0">
-                    <h1 class="truncate text-xl font-semibold">{move || batch.with(|b| b.batch_name.clone())}</h1>
+                    <h1 class="truncate text-xl font-semibold">{move || batch.with(|b| t().batch_name(b))}</h1>
                     <p class="mt-1 text-sm text-slate-600">
                         {move || (t().model_line)(&batch.with(|b| b.model.clone()))}
                     </p>
@@ -170,7 +170,7 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
                 </Show>
             </div>
             <ErrorLine error=error />
-            {move || notice.get().map(|m| view! { <p role="status" class="mt-2 text-sm text-emerald-700">{m}</p> })}
+            <Notice message=notice />
         </section>
     }
     .into_any()

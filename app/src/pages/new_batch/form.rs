@@ -12,10 +12,10 @@ use crate::{
     AppError,
     api::{models, presets},
     browser::xhr::{Failure, Upload},
-    components::ErrorLine,
+    components::{ErrorLine, Notice},
     i18n::use_t,
     state::use_session,
-    types::{BatchCreated, UserView},
+    types::{BatchCreated, ModelView, UserView},
 };
 
 thread_local! {
@@ -221,7 +221,14 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
                                     .await
                                     .unwrap_or_default()
                                     .into_iter()
-                                    .map(|m| view! { <option value=m.id.clone()>{m.name.clone()}</option> })
+                                    .map(|m| {
+                                        let name = if m.id == ModelView::DEMO {
+                                            t().demo_model.to_owned()
+                                        } else {
+                                            m.name.clone()
+                                        };
+                                        view! { <option value=m.id.clone()>{name}</option> }
+                                    })
                                     .collect_view()
                             })}
                         </select>
@@ -316,7 +323,7 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
                     <p class="text-sm text-slate-600">{move || t().prompt_required}</p>
                 </Show>
                 <ErrorLine error=error />
-                {move || notice.get().map(|m| view! { <p role="status" class="text-sm text-slate-700">{m}</p> })}
+                <Notice message=Signal::derive(move || notice.get().map(str::to_owned)) />
             </form>
         </div>
     }

@@ -184,9 +184,13 @@ fn Thumbnails(selection: Selection) -> impl IntoView {
                                             .into_any()
                                     }
                                 }}
+                                // The file name first: a long folder path would push it out of sight.
                                 <p class="mt-1 truncate text-xs text-slate-700" title=path.clone()>
-                                    {path.clone()}
+                                    {file_name(&path).to_owned()}
                                 </p>
+                                {folder(&path).map(|folder| view! {
+                                    <p class="truncate text-xs text-slate-400" title=path.clone()>{folder.to_owned()}</p>
+                                })}
                                 <p class="text-xs text-slate-500">{human_size(chosen.size)}</p>
                                 {problem
                                     .map(|problem| {
@@ -221,4 +225,16 @@ fn Thumbnails(selection: Selection) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The last segment of a relative path.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The folders of a relative path, if it has any.
+fn folder(path: &str) -> Option<&str> {
+    path.rsplit_once('/')
+        .map(|(folder, _)| folder)
+        .filter(|f| !f.is_empty())
 }
