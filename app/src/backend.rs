@@ -26,6 +26,8 @@ pub struct NewSession {
 /// Accounts: sessions, the credit ledger and the caller's own provider keys.
 #[async_trait]
 pub trait AccountBackend: Send + Sync + 'static {
+    /// Whether session cookies must be `Secure` (the app is served over HTTPS).
+    fn secure_cookies(&self) -> bool;
     /// Checks the password and opens a session.
     async fn login(&self, username: &str, password: &str) -> Result<NewSession, AppError>;
     /// Creates an account and opens a session.

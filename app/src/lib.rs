@@ -6,6 +6,8 @@ pub mod api;
 pub mod backend;
 mod browser;
 mod components;
+#[cfg(feature = "ssr")]
+pub mod csp;
 pub mod error;
 pub mod i18n;
 mod pages;
@@ -28,6 +30,8 @@ pub use problem::{PresetField, Problem};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    csp::provide_request_nonce();
     let lang = i18n::initial_lang();
     view! {
         <!DOCTYPE html>

@@ -2,20 +2,32 @@
 
 use http::{HeaderMap, HeaderValue, header};
 
-/// Name of the HttpOnly cookie that carries the session token.
+/// Name of the HttpOnly cookie that carries the session token over plain HTTP.
 pub const COOKIE_NAME: &str = "imgbatch_session";
+/// Its name over HTTPS: the prefix makes browsers insist on `Secure`, `Path=/` and no `Domain`,
+/// so no subdomain or plain-HTTP page can plant or overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-imgbatch_session";
 
-/// A `Set-Cookie` value that stores `token` for `max_age_secs` seconds.
-pub fn set_cookie(token: &str, max_age_secs: i64) -> Option<HeaderValue> {
+fn cookie(secure: bool, value: &str, max_age_secs: i64) -> Option<HeaderValue> {
+    let (name, flag) = if secure {
+        (SECURE_COOKIE_NAME, "; Secure")
+    } else {
+        (COOKIE_NAME, "")
+    };
     HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{flag}"
     ))
     .ok()
 }
 
+/// A `Set-Cookie` value that stores `token` for `max_age_secs` seconds (`Secure` over HTTPS).
+pub fn set_cookie(token: &str, max_age_secs: i64, secure: bool) -> Option<HeaderValue> {
+    cookie(secure, token, max_age_secs)
+}
+
 /// A `Set-Cookie` value that removes the session cookie.
-pub fn clear_cookie() -> HeaderValue {
-    HeaderValue::from_static("imgbatch_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+pub fn clear_cookie(secure: bool) -> Option<HeaderValue> {
+    cookie(secure, "", 0)
 }
 
 /// The session token of a request: the bearer token if present, else the cookie.
@@ -34,7 +46,7 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(name, _)| *name == SECURE_COOKIE_NAME || *name == COOKIE_NAME)
         .map(|(_, value)| value.to_owned())
         .filter(|t| !t.is_empty())
 }

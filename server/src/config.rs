@@ -85,6 +85,12 @@ pub struct Config {
     )]
     pub site_dir: PathBuf,
 
+    /// The address browsers use, e.g. `https://photos.example.com`. With `https` the session
+    /// cookie is `Secure` (`__Host-` prefixed) and pages send HSTS; state changes must come from
+    /// exactly this origin.
+    #[arg(long, env = "IMGBATCH_PUBLIC_URL", global = true, value_parser = parse_public_url)]
+    pub public_url: Option<http::Uri>,
+
     /// Optional TOML file with a `[[models]]` list (`id`, `name`, `provider`, `upstream_model`).
     #[arg(long, env = "IMGBATCH_CONFIG", global = true)]
     pub config_file: Option<PathBuf>,
@@ -193,5 +199,17 @@ impl Config {
 
     pub fn token_ttl(&self) -> Duration {
         Duration::from_secs(self.token_ttl_secs)
+    }
+}
+
+/// An `http` or `https` URL with a host.
+fn parse_public_url(value: &str) -> Result<http::Uri, String> {
+    let url: http::Uri = value
+        .trim()
+        .parse()
+        .map_err(|e| format!("not a URL: {e}"))?;
+    match (url.scheme_str(), url.host()) {
+        (Some("http" | "https"), Some(_)) => Ok(url),
+        _ => Err("give the address browsers use, e.g. https://photos.example.com".into()),
     }
 }

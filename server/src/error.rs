@@ -20,6 +20,8 @@ pub enum Error {
     BadCredentials,
     #[error("this needs an administrator account")]
     Forbidden,
+    #[error("this request came from another website and was refused; use imgbatch's own pages")]
+    CrossSite,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("this endpoint does not take that HTTP method; see the API table in the README")]
@@ -55,7 +57,7 @@ impl Error {
             Self::Unauthorized | Self::SessionExpired | Self::BadCredentials => {
                 A::Unauthorized(message)
             }
-            Self::Forbidden => A::Forbidden(message),
+            Self::Forbidden | Self::CrossSite => A::Forbidden(message),
             Self::NotFound(_) => A::NotFound(message),
             Self::MethodNotAllowed => A::MethodNotAllowed(message),
             Self::BadRequest(p) => A::BadRequest(p.clone()),

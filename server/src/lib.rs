@@ -16,6 +16,7 @@ pub mod presets;
 pub mod providers;
 pub mod queue;
 pub mod rest;
+pub mod security;
 pub mod settings;
 pub mod startup;
 pub mod state;

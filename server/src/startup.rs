@@ -34,6 +34,7 @@ use crate::{
     providers::Models,
     queue::{Events, QueueState, RetryPolicy, Worker, WorkerConfig},
     rest,
+    security::{self, Site},
     settings::Settings,
     state::AppState,
     storage::Storage,
@@ -162,6 +163,7 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
         settings,
         models,
         keys,
+        site: Site::new(config.public_url.clone()),
         db,
         leptos_options,
         shutdown: CancellationToken::new(),
@@ -186,6 +188,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             rest::throttle::LoginThrottle::default(),
             rest::throttle::limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.site.clone(),
+            security::origin::same_origin_only,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.site.clone(),
+            security::headers::security_headers,
         ))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::new())

@@ -5,7 +5,7 @@ use leptos::config::LeptosOptions;
 
 use crate::{
     accounts::Accounts, batch::Batches, db::Db, keys::UserKeys, presets::Presets,
-    providers::Models, settings::Settings,
+    providers::Models, security::Site, settings::Settings,
 };
 
 #[derive(Clone, FromRef)]
@@ -17,6 +17,7 @@ pub struct AppState {
     pub batches: Batches,
     pub models: Models,
     pub keys: UserKeys,
+    pub site: Site,
     pub leptos_options: LeptosOptions,
     /// Fires when the server begins to shut down; long-lived responses end on it.
     pub shutdown: tokio_util::sync::CancellationToken,

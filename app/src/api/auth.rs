@@ -38,7 +38,7 @@ pub async fn logout() -> Result<(), AppError> {
     if let Some(token) = super::context::request_token() {
         super::context::backend()?.logout(&token).await?;
     }
-    super::context::set_session_cookie(Some(crate::session::clear_cookie()));
+    super::context::forget();
     Ok(())
 }
 

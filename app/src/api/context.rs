@@ -28,7 +28,16 @@ pub fn set_session_cookie(value: Option<http::HeaderValue>) {
 
 /// Stores a new session in the browser.
 pub fn remember(token: &str, max_age_secs: i64) {
-    set_session_cookie(session::set_cookie(token, max_age_secs));
+    set_session_cookie(session::set_cookie(token, max_age_secs, secure_cookies()));
+}
+
+/// Removes the session from the browser.
+pub fn forget() {
+    set_session_cookie(session::clear_cookie(secure_cookies()));
+}
+
+fn secure_cookies() -> bool {
+    backend().is_ok_and(|b| b.secure_cookies())
 }
 
 /// Gives a failed server function a fitting HTTP status (the default is 500). Plain form posts

@@ -18,6 +18,10 @@ fn new_session(session: Session) -> NewSession {
 
 #[async_trait]
 impl AccountBackend for AppState {
+    fn secure_cookies(&self) -> bool {
+        self.site.is_https()
+    }
+
     async fn login(&self, username: &str, password: &str) -> Result<NewSession, AppError> {
         Ok(new_session(self.accounts.login(username, password).await?))
     }

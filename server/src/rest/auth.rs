@@ -19,8 +19,8 @@ pub struct Credentials {
 }
 
 /// The token for scripts in the body, the same token as an HttpOnly cookie for browsers.
-fn session_response(status: StatusCode, session: Session) -> impl IntoResponse {
-    let cookie = app::session::set_cookie(&session.token, session.ttl.as_secs() as i64);
+fn session_response(status: StatusCode, session: Session, secure: bool) -> impl IntoResponse {
+    let cookie = app::session::set_cookie(&session.token, session.ttl.as_secs() as i64, secure);
     let body = Json(json!({
         "success": true,
         "token": session.token,
@@ -42,7 +42,11 @@ pub async fn register(
         .accounts
         .register(&body.username, &body.password)
         .await?;
-    Ok(session_response(StatusCode::CREATED, session))
+    Ok(session_response(
+        StatusCode::CREATED,
+        session,
+        state.site.is_https(),
+    ))
 }
 
 pub async fn login(
@@ -50,7 +54,11 @@ pub async fn login(
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<impl IntoResponse> {
     let session = state.accounts.login(&body.username, &body.password).await?;
-    Ok(session_response(StatusCode::OK, session))
+    Ok(session_response(
+        StatusCode::OK,
+        session,
+        state.site.is_https(),
+    ))
 }
 
 pub async fn logout(
@@ -60,8 +68,9 @@ pub async fn logout(
     if let Some(token) = app::session::token_from_headers(&headers) {
         state.accounts.logout(&token).await?;
     }
+    let cookie = app::session::clear_cookie(state.site.is_https());
     Ok((
-        [(header::SET_COOKIE, app::session::clear_cookie())],
+        AppendHeaders(cookie.map(|c| (header::SET_COOKIE, c))),
         message("signed out"),
     ))
 }
