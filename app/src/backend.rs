@@ -77,7 +77,8 @@ pub trait BatchBackend: Send + Sync + 'static {
     /// Cancels a batch; returns the credits refunded.
     async fn cancel_batch(&self, caller: &UserView, id: i64) -> Result<i64, AppError>;
     /// Puts a failed task back in the queue.
-    async fn retry_task(&self, caller: &UserView, id: i64) -> Result<(), AppError>;
+    /// Re-runs a failed task; answers how many manual retries it has left.
+    async fn retry_task(&self, caller: &UserView, id: i64) -> Result<i64, AppError>;
     /// Queues the next version of a task; returns the credits charged.
     async fn edit_task(
         &self,

@@ -8,7 +8,9 @@ use crate::types::Status;
 
 /// A rule the request broke, with the numbers and names the reader needs to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
+// Externally tagged (`{"not_enough_credits":{…}}`, or `"prompt_empty"`): an internally tagged
+// enum makes serde buffer every field, which costs the WebAssembly bundle about 30 KB.
+#[serde(rename_all = "snake_case")]
 pub enum Problem {
     /// Only the API's own clients can cause it (a malformed field, a wrong content type); said
     /// in English.
@@ -60,6 +62,10 @@ pub enum Problem {
     BatchFinished { status: Status },
     #[error("only failed tasks can be retried; this one is {status}")]
     NotFailed { status: Status },
+    #[error(
+        "this image was retried {max} times already; edit it (a new prompt is a new run) instead"
+    )]
+    RetriesUsedUp { max: i64 },
     #[error("this image is still being processed; edit it once it is done")]
     StillProcessing,
     #[error("this image has no result yet; edit it from the original instead")]
@@ -107,10 +113,12 @@ pub enum Problem {
 impl Problem {
     /// The machine-readable name the REST API sends beside the message (`None` for free text).
     pub fn code(&self) -> Option<String> {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(map)) if !matches!(self, Self::Text { .. }) => {
-                map.get("code").and_then(|c| c.as_str()).map(str::to_owned)
-            }
+        if matches!(self, Self::Text { .. }) {
+            return None;
+        }
+        match serde_json::to_value(self).ok()? {
+            serde_json::Value::String(code) => Some(code),
+            serde_json::Value::Object(map) => map.keys().next().cloned(),
             _ => None,
         }
     }
@@ -171,6 +179,11 @@ mod tests {
             Some("not_enough_credits")
         );
         assert_eq!(Problem::from("bad field").code(), None);
+    }
+
+    #[test]
+    fn unit_rules_have_codes_too() {
+        assert_eq!(Problem::PromptEmpty.code().as_deref(), Some("prompt_empty"));
     }
 
     #[test]

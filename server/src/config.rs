@@ -85,6 +85,15 @@ pub struct Config {
     )]
     pub site_dir: PathBuf,
 
+    /// How many times an owner may re-run one failed task by hand (each re-run is free).
+    #[arg(
+        long,
+        env = "IMGBATCH_MANUAL_RETRIES",
+        default_value_t = 3,
+        global = true
+    )]
+    pub manual_retries: i64,
+
     /// The address browsers use, e.g. `https://photos.example.com`. With `https` the session
     /// cookie is `Secure` (`__Host-` prefixed) and pages send HSTS; state changes must come from
     /// exactly this origin.

@@ -159,7 +159,8 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
             keys.clone(),
             events,
             queue_state,
-        ),
+        )
+        .with_manual_retries(config.manual_retries),
         settings,
         models,
         keys,

@@ -140,3 +140,69 @@ async fn a_users_own_key_makes_images_free_and_is_used_for_the_call() {
     assert_eq!(created["usedUserKey"], json!(false));
     assert_eq!(server.credits(&token).await, 17);
 }
+
+#[tokio::test]
+async fn an_edit_runs_on_the_key_it_was_priced_for() {
+    let mock = MockAi::start().await;
+    let base = mock.openai_base();
+    let server = TestServer::start_with(&openai_env(&base, &[])).await;
+    let token = server.register("carol", "password123").await;
+
+    // A paid batch runs on the server's key.
+    let files = pngs(1);
+    let id = server
+        .create_batch(&token, &borrowed(&files), "sepia", "gpt-image-1")
+        .await;
+    let detail = server
+        .wait_finished(&token, id, Duration::from_secs(30))
+        .await;
+    assert_eq!(server.credits(&token).await, 19);
+    let system = format!("Bearer {}", integration_tests::SYSTEM_KEY);
+    assert_eq!(
+        mock.requests()[0].authorization.as_deref(),
+        Some(system.as_str())
+    );
+
+    // With her own key stored, an edit is free, so it must run on her key, not the server's.
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            "/api/user/keys/openai",
+            Some(&token),
+            Some(json!({"apiKey": "sk-carols-own"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let task_id = detail["tasks"][0]["id"].as_i64().expect("task id");
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/api/batch/task/{task_id}/edit"),
+            Some(&token),
+            Some(json!({"prompt": "watercolor"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["creditsCharged"], json!(0));
+    server
+        .wait_for(&token, id, Duration::from_secs(30), |d| {
+            d["tasks"][0]["version"] == json!(2) && d["queue"]["status"] == json!("completed")
+        })
+        .await;
+    let calls = mock.requests();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(
+        calls[1].authorization.as_deref(),
+        Some("Bearer sk-carols-own")
+    );
+    assert_eq!(server.credits(&token).await, 19);
+
+    // Each version records the key it ran on.
+    let db = server.database().await;
+    let keys: Vec<(i64, bool)> =
+        sqlx::query_as("SELECT version, used_user_key FROM task_versions ORDER BY version")
+            .fetch_all(&db)
+            .await
+            .expect("versions");
+    assert_eq!(keys, vec![(1, false), (2, true)]);
+}

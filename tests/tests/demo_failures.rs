@@ -71,3 +71,46 @@ async fn always_fail_fails_again_after_a_retry() {
         }
     }
 }
+
+#[tokio::test]
+async fn manual_retries_are_bounded_and_say_how_many_remain() {
+    let server = TestServer::start_with(&[
+        ("IMGBATCH_DEMO_DELAY_MS", "10"),
+        ("IMGBATCH_MANUAL_RETRIES", "2"),
+    ])
+    .await;
+    let alice = server.register("alice", "password123").await;
+    let id = server
+        .create_batch(&alice, &[("cat.png", png())], "always fail", "demo")
+        .await;
+    let mut left = Vec::new();
+    let answer = loop {
+        let detail = server
+            .wait_finished(&alice, id, Duration::from_secs(30))
+            .await;
+        let task_id = detail["tasks"][0]["id"].as_i64().expect("task id");
+        let (status, body) = server
+            .call(
+                Method::POST,
+                &format!("/api/batch/task/{task_id}/retry"),
+                Some(&alice),
+                None,
+            )
+            .await;
+        if status != StatusCode::OK {
+            break (status, body);
+        }
+        left.push(body["retriesLeft"].clone());
+        assert!(left.len() <= 2, "{left:?}");
+    };
+    assert_eq!(left, vec![json!(1), json!(0)]);
+    let (status, body) = answer;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "retries_used_up");
+    assert_eq!(
+        server.queue(&alice, id).await["tasks"][0]["status"],
+        json!("failed"),
+        "the refused retry changed nothing"
+    );
+    assert_eq!(server.credits(&alice).await, 19);
+}

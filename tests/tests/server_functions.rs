@@ -61,7 +61,7 @@ async fn creating_a_batch_through_the_ui_charges_like_rest_and_keeps_the_statuse
     // The rule comes as data, for the browser to say in the reader's language.
     assert_eq!(
         body["PaymentRequired"],
-        serde_json::json!({ "code": "not_enough_credits", "needed": 18, "balance": 17 }),
+        serde_json::json!({ "not_enough_credits": { "needed": 18, "balance": 17 } }),
         "{body}"
     );
     assert_eq!(server.credits(&token).await, 17);

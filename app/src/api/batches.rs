@@ -48,7 +48,7 @@ pub async fn cancel_batch(id: i64) -> Result<i64, AppError> {
 
 /// Puts a failed task back in the queue.
 #[server(prefix = "/rpc", endpoint = "retry_task")]
-pub async fn retry_task(id: i64) -> Result<(), AppError> {
+pub async fn retry_task(id: i64) -> Result<i64, AppError> {
     super::context::as_caller(|b, me| async move { b.retry_task(&me, id).await }).await
 }
 

@@ -97,7 +97,11 @@ pub static EN: Messages = Messages {
     cancel_no: "Keep running",
     cancelled_refunded: |n| format!("Batch cancelled; {n} credits refunded."),
     retry: "Retry",
-    retried: "Task re-queued",
+    retried: |left| match left {
+        0 => "Task re-queued; that was its last retry".into(),
+        1 => "Task re-queued; 1 retry left".into(),
+        n => format!("Task re-queued; {n} retries left"),
+    },
     live: "live",
     polling: "updating every few seconds",
     download: "Download",

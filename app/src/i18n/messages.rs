@@ -79,7 +79,7 @@ pub struct Messages {
     pub cancel_no: &'static str,
     pub cancelled_refunded: fn(i64) -> String,
     pub retry: &'static str,
-    pub retried: &'static str,
+    pub retried: fn(i64) -> String,
     pub live: &'static str,
     pub polling: &'static str,
     pub download: &'static str,

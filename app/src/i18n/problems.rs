@@ -59,6 +59,9 @@ pub fn zh(problem: &Problem) -> String {
         P::NotFailed { status: s } => {
             format!("只有失败的任务可以重试；这个任务当前为“{}”。", status(*s))
         }
+        P::RetriesUsedUp { max } => {
+            format!("这张图片已重试 {max} 次；请改用编辑（新的提示词会重新生成）。")
+        }
         P::StillProcessing => "这张图片仍在处理中；完成后再编辑。".into(),
         P::NoResultYet => "这张图片还没有结果；请从原图开始编辑。".into(),
         P::ChangedMeanwhile => "任务已被更改；请刷新后重试。".into(),

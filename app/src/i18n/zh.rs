@@ -79,7 +79,10 @@ pub static ZH: Messages = Messages {
     cancel_no: "继续处理",
     cancelled_refunded: |n| format!("队列已取消，退还 {n} 积分。"),
     retry: "重试",
-    retried: "任务已重新加入队列",
+    retried: |left| match left {
+        0 => "任务已重新加入队列；这是最后一次重试".into(),
+        n => format!("任务已重新加入队列；还可重试 {n} 次"),
+    },
     live: "实时",
     polling: "每隔几秒刷新",
     download: "下载",

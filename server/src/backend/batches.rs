@@ -47,7 +47,7 @@ impl BatchBackend for AppState {
         Ok(self.batches.cancel(&user(caller), id).await?)
     }
 
-    async fn retry_task(&self, caller: &UserView, id: i64) -> Result<(), AppError> {
+    async fn retry_task(&self, caller: &UserView, id: i64) -> Result<i64, AppError> {
         Ok(self.batches.retry(&user(caller), id).await?)
     }
 

@@ -36,7 +36,12 @@ pub struct Batches {
     keys: UserKeys,
     events: Events,
     state: QueueState,
+    /// Free re-runs a failed task gets from its owner.
+    manual_retries: i64,
 }
+
+/// Free re-runs of a failed task unless configured otherwise.
+pub const DEFAULT_MANUAL_RETRIES: i64 = 3;
 
 impl Batches {
     pub fn new(
@@ -54,7 +59,14 @@ impl Batches {
             keys,
             events,
             state,
+            manual_retries: DEFAULT_MANUAL_RETRIES,
         }
+    }
+
+    /// Sets how many times an owner may re-run one failed task.
+    pub fn with_manual_retries(mut self, limit: i64) -> Self {
+        self.manual_retries = limit.max(0);
+        self
     }
 
     pub fn events(&self) -> &Events {
@@ -172,8 +184,8 @@ impl Batches {
         for (position, image) in draft.images().iter().enumerate() {
             sqlx::query(
                 "INSERT INTO batch_tasks (queue_id, user_id, original_image_url, original_mime,
-                   original_filename, prompt, model, position, charge)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   original_filename, prompt, model, position, charge, use_user_key)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(queue_id)
             .bind(user.id)
@@ -184,6 +196,7 @@ impl Batches {
             .bind(&model.id)
             .bind(position as i64)
             .bind(per_image)
+            .bind(used_user_key)
             .execute(&mut *tx)
             .await?;
         }
@@ -332,9 +345,11 @@ impl Batches {
         Ok(refund)
     }
 
-    /// Puts a failed task back in the queue with a fresh attempt budget.
+    /// Puts a failed task back in the queue with a fresh attempt budget, at most
+    /// `manual_retries` times a task (it costs nothing, so it is bounded); answers how many
+    /// remain.
     #[tracing::instrument(skip_all, fields(user_id = user.id, task_id), err(level = "info", Display))]
-    pub async fn retry(&self, user: &User, task_id: i64) -> Result<()> {
+    pub async fn retry(&self, user: &User, task_id: i64) -> Result<i64> {
         let task = self.owned_task(user, task_id, Access::Change).await?;
         if task.status != Status::Failed {
             return Err(Error::Conflict(Problem::NotFailed {
@@ -342,18 +357,33 @@ impl Batches {
             }));
         }
         let mut tx = db::begin_write(&self.db).await?;
-        let done = sqlx::query(
+        let used: Option<(i64,)> = sqlx::query_as(
             "UPDATE batch_tasks SET status = 'pending', attempts = 0, retry_count = 0, error_message = NULL,
-               next_run_at = 0, finished_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-             WHERE id = ? AND status = 'failed'",
+               next_run_at = 0, finished_at = NULL, manual_retries = manual_retries + 1,
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE id = ? AND status = 'failed' AND manual_retries < ?
+             RETURNING manual_retries",
         )
         .bind(task_id)
-        .execute(&mut *tx)
+        .bind(self.manual_retries)
+        .fetch_optional(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(changed_meanwhile());
-        }
-        self.requeue(tx, task.queue_id, task_id).await
+        let Some((used,)) = used else {
+            let (status, used): (String, i64) =
+                sqlx::query_as("SELECT status, manual_retries FROM batch_tasks WHERE id = ?")
+                    .bind(task_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            return Err(if status == "failed" && used >= self.manual_retries {
+                Error::Conflict(Problem::RetriesUsedUp {
+                    max: self.manual_retries,
+                })
+            } else {
+                changed_meanwhile()
+            });
+        };
+        self.requeue(tx, task.queue_id, task_id).await?;
+        Ok(self.manual_retries - used)
     }
 
     /// Regenerates a task with a new prompt as its next version, charged like one image.
@@ -374,22 +404,22 @@ impl Batches {
             return Err(Error::Conflict(Problem::NoResultYet));
         }
         let model = self.check_model(&task.model)?;
-        let cost = if self.uses_own_key(task.user_id, &model.provider).await? {
-            0
-        } else {
-            1
-        };
+        // The key this run may use is decided with its price, and the worker keeps to it.
+        let own_key = self.uses_own_key(task.user_id, &model.provider).await?;
+        let cost = if own_key { 0 } else { 1 };
         let source = source.as_str();
         let mut tx = db::begin_write(&self.db).await?;
         let done = sqlx::query(
             "UPDATE batch_tasks SET status = 'pending', prompt = ?, source = ?, attempts = 0, retry_count = 0,
-               charge = ?, error_message = NULL, next_run_at = 0, finished_at = NULL,
+               charge = ?, use_user_key = ?, manual_retries = 0, error_message = NULL, next_run_at = 0,
+               finished_at = NULL,
                updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
              WHERE id = ? AND status NOT IN ('pending', 'processing')",
         )
         .bind(&prompt)
         .bind(source)
         .bind(cost)
+        .bind(own_key)
         .bind(task_id)
         .execute(&mut *tx)
         .await?;

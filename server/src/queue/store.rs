@@ -77,8 +77,9 @@ pub async fn claim(db: &Db, owner: &str, lease_ms: i64) -> Result<Option<Claimed
     recompute_batch(&mut tx, queue_id).await?;
     let task: Claimed = sqlx::query_as(
         "SELECT t.id, t.queue_id, t.user_id, t.prompt, t.model, t.source, t.original_image_url,
-                t.original_mime, t.generated_image_url, t.attempts, t.version, q.used_user_key
-         FROM batch_tasks t JOIN batch_queues q ON q.id = t.queue_id WHERE t.id = ?",
+                t.original_mime, t.generated_image_url, t.attempts, t.version,
+                t.use_user_key AS used_user_key
+         FROM batch_tasks t WHERE t.id = ?",
     )
     .bind(task_id)
     .fetch_one(&mut *tx)
@@ -127,8 +128,9 @@ pub async fn complete(db: &Db, task: &Claimed, owner: &str, outcome: Outcome<'_>
         return Ok(false);
     }
     sqlx::query(
-        "INSERT INTO task_versions (task_id, version, prompt, source, image_key, image_mime, duration_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO task_versions (task_id, version, prompt, source, image_key, image_mime, duration_ms,
+           used_user_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(task.id)
     .bind(task.version + 1)
@@ -137,6 +139,7 @@ pub async fn complete(db: &Db, task: &Claimed, owner: &str, outcome: Outcome<'_>
     .bind(outcome.image_key)
     .bind(outcome.image_mime)
     .bind(outcome.duration_ms)
+    .bind(task.used_user_key)
     .execute(&mut *tx)
     .await?;
     recompute_batch(&mut tx, task.queue_id).await?;

@@ -250,7 +250,8 @@ impl Worker {
                 })?;
             Some(key.ok_or_else(|| {
                 ProviderError::permanent(format!(
-                    "your own API key for {} was removed",
+                    "your own API key for {} was removed; this run was free because of it, so it \
+                     does not run on the server's key: store the key again or edit the image",
                     model.provider
                 ))
             })?)

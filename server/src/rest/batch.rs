@@ -11,7 +11,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ApiJson, ApiPath, ApiQuery, data, message};
+use super::{ApiJson, ApiPath, ApiQuery, data};
 use crate::{
     Error, Result,
     auth::CurrentUser,
@@ -97,8 +97,12 @@ pub async fn retry(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<impl IntoResponse> {
-    state.batches.retry(&user, id).await?;
-    Ok(message("task queued again"))
+    let left = state.batches.retry(&user, id).await?;
+    Ok(Json(json!({
+        "success": true,
+        "message": format!("task queued again; {left} manual retries left"),
+        "retriesLeft": left,
+    })))
 }
 
 #[derive(Deserialize)]

@@ -34,7 +34,7 @@ pub fn TaskCard(
     let t = use_t();
     let comparing = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
-    let notice = RwSignal::new(None::<&'static str>);
+    let notice = RwSignal::new(None::<String>);
     let status = Signal::derive(move || task.with(|t| t.status));
     let id = task.with_untracked(|t| t.id);
     let name = move || task.with(|t| t.original_filename.clone());
@@ -50,9 +50,9 @@ pub fn TaskCard(
     let retry = move |_| {
         leptos::task::spawn_local(async move {
             match retry_task(id).await {
-                Ok(()) => {
+                Ok(left) => {
                     error.set(None);
-                    notice.set(Some(t().retried));
+                    notice.set(Some((t().retried)(left)));
                     live.refresh();
                 }
                 Err(e) => error.set(Some(e)),
@@ -168,7 +168,7 @@ pub fn TaskCard(
                     </Show>
                 </div>
                 <ErrorLine error=error />
-                <Notice message=Signal::derive(move || notice.get().map(str::to_owned)) small=true />
+                <Notice message=notice small=true />
             </div>
         </li>
     }
