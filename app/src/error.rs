@@ -15,7 +15,7 @@ use server_fn::{
 pub enum AppError {
     /// No session, an expired one, or wrong credentials.
     #[error("{0}")]
-    Unauthorized(String),
+    Unauthorized(Problem),
     /// Signed in, but not allowed.
     #[error("{0}")]
     Forbidden(String),
@@ -72,7 +72,8 @@ impl AppError {
     /// The rule the request broke, if that is what went wrong.
     pub fn problem(&self) -> Option<&Problem> {
         match self {
-            Self::BadRequest(p)
+            Self::Unauthorized(p)
+            | Self::BadRequest(p)
             | Self::Invalid(p)
             | Self::Conflict(p)
             | Self::PaymentRequired(p)

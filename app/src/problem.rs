@@ -74,6 +74,8 @@ pub enum Problem {
     ChangedMeanwhile,
 
     // Accounts.
+    #[error("wrong username or password")]
+    WrongCredentials,
     #[error("a username has 3 to 32 characters: letters, digits, '_', '-' or '.'")]
     UsernameRules,
     #[error("a password has 8 to 128 characters")]

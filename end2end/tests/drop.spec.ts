@@ -43,10 +43,15 @@ test("a dropped folder is read completely, more than 100 entries per folder incl
 
   const chosen = page.getByRole("region", { name: "Chosen images" });
   await expect(chosen.getByText("122 images", { exact: true })).toBeVisible();
-  await expect(chosen.getByText("shoot/raw/img-119.png", { exact: true })).toBeAttached();
-  await expect(chosen.getByText("shoot/raw/img-000.png", { exact: true })).toBeAttached();
-  await expect(chosen.getByText("shoot/cover.png", { exact: true })).toBeAttached();
-  await expect(chosen.getByText("extra.png", { exact: true })).toBeAttached();
+  // Each tile shows the file's name and, below it, its folder.
+  const tile = (name: string, folder?: string) => {
+    const named = chosen.getByRole("listitem").filter({ has: page.getByText(name, { exact: true }) });
+    return folder ? named.filter({ has: page.getByText(folder, { exact: true }) }) : named;
+  };
+  await expect(tile("img-119.png", "shoot/raw")).toHaveCount(1);
+  await expect(tile("img-000.png", "shoot/raw")).toHaveCount(1);
+  await expect(tile("cover.png", "shoot")).toHaveCount(1);
+  await expect(tile("extra.png")).toHaveCount(1);
   await expect(page.getByText("122 images chosen; a batch takes at most 50. Remove some to start.")).toBeVisible();
   await page.getByLabel("Prompt").fill("sepia");
   await expect(page.getByRole("button", { name: "Start batch generation" })).toBeDisabled();

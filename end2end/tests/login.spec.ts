@@ -34,7 +34,7 @@ test("shows a clear message for a wrong password", async ({ page, consoleErrors 
   await form.getByLabel("Username").fill(user.name);
   await form.getByLabel("Password").fill("not-the-password");
   await form.getByRole("button", { name: "Sign in" }).click();
-  await expect(form.getByRole("alert")).toHaveText("wrong username or password");
+  await expect(form.getByRole("alert")).toHaveText("Wrong username or password.");
 });
 
 test("a taken username is refused in the registration form, which stays open", async ({ page, consoleErrors }) => {

@@ -4,9 +4,9 @@ import { test, expect, open, signInAs, snapshot } from "./fixtures";
 // which scroll inside their own box) and keeps its main controls in reach.
 test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 
-const pages: [string, string, "user" | "admin"][] = [
+const pages: [string, string, "user" | "rich" | "admin"][] = [
   ["/batch", "Start batch generation", "user"],
-  ["/history", "History", "user"],
+  ["/history", "History", "rich"],
   ["/account", "Account", "user"],
   ["/admin", "Admin panel", "admin"],
 ];

@@ -54,9 +54,8 @@ impl Error {
         use app::AppError as A;
         let message = self.to_string();
         match self {
-            Self::Unauthorized | Self::SessionExpired | Self::BadCredentials => {
-                A::Unauthorized(message)
-            }
+            Self::BadCredentials => A::Unauthorized(Problem::WrongCredentials),
+            Self::Unauthorized | Self::SessionExpired => A::Unauthorized(message.into()),
             Self::Forbidden | Self::CrossSite => A::Forbidden(message),
             Self::NotFound(_) => A::NotFound(message),
             Self::MethodNotAllowed => A::MethodNotAllowed(message),

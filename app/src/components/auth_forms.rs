@@ -1,7 +1,6 @@
 use leptos::prelude::*;
 
 use crate::{
-    AppError,
     components::ErrorLine,
     i18n::{Messages, use_t},
     state::use_session,
@@ -15,13 +14,7 @@ pub fn AuthForms() -> impl IntoView {
     let session = use_session();
     let (login, register) = (session.login, session.register);
     let registering = RwSignal::new(false);
-    // In this form a refused sign-in means wrong credentials, not an expired session.
-    let login_error = Signal::derive(move || {
-        login.value().get().and_then(Result::err).map(|e| match e {
-            AppError::Unauthorized(_) => AppError::Unauthorized(t().wrong_credentials.to_owned()),
-            other => other,
-        })
-    });
+    let login_error = Signal::derive(move || login.value().get().and_then(Result::err));
     let register_error = Signal::derive(move || register.value().get().and_then(Result::err));
     let tab = |active: bool| {
         if active {

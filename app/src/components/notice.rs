@@ -1,10 +1,14 @@
 use leptos::prelude::*;
 
-use crate::{AppError, i18n::Messages, i18n::use_t};
+use crate::{AppError, Problem, i18n::Messages, i18n::use_t};
 
 /// An error in the user's language. Only a malformed request (a bug, not the reader's doing)
 /// keeps the server's English.
 pub fn describe(t: &Messages, error: &AppError) -> String {
+    // A missing or expired session means the same to the reader, whatever the server said.
+    if matches!(error, AppError::Unauthorized(p) if *p != Problem::WrongCredentials) {
+        return t.error_sign_in.to_owned();
+    }
     if let Some(problem) = error.problem() {
         return (t.problem)(problem);
     }
@@ -14,7 +18,6 @@ pub fn describe(t: &Messages, error: &AppError) -> String {
         AppError::TooManyRequests(seconds) => (t.error_too_many)(*seconds),
         AppError::Forbidden(_) => t.error_forbidden.to_owned(),
         AppError::NotFound(_) => t.error_not_found.to_owned(),
-        AppError::Unauthorized(_) => t.error_sign_in.to_owned(),
         other => other.to_string(),
     }
 }

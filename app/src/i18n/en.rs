@@ -27,7 +27,6 @@ pub static EN: Messages = Messages {
     username: "Username",
     password: "Password",
     welcome: "Transform a whole folder of pictures with one prompt.",
-    wrong_credentials: "wrong username or password",
     username_hint: "3–32 letters, digits, _, - or .",
     password_hint: "8–128 characters",
 

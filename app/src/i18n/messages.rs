@@ -26,7 +26,6 @@ pub struct Messages {
     pub username: &'static str,
     pub password: &'static str,
     pub welcome: &'static str,
-    pub wrong_credentials: &'static str,
     pub username_hint: &'static str,
     pub password_hint: &'static str,
 

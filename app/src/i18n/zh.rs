@@ -21,7 +21,6 @@ pub static ZH: Messages = Messages {
     username: "用户名",
     password: "密码",
     welcome: "用一个提示词处理整个文件夹的图片。",
-    wrong_credentials: "用户名或密码错误",
     username_hint: "3–32 个字符：字母、数字、_、- 或 .",
     password_hint: "8–128 个字符",
 

@@ -51,11 +51,12 @@ pub async fn security_headers(
 }
 
 /// The page policy. Styles may be inline: components set widths (progress bars) as style
-/// attributes, which nonces do not cover, and styles cannot run code.
+/// attributes, which nonces do not cover, and styles cannot run code. `blob:` URLs are the
+/// thumbnails of chosen files, which only this page's scripts can create.
 fn policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self' blob:; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
