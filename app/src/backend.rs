@@ -34,8 +34,8 @@ pub trait AccountBackend: Send + Sync + 'static {
     async fn register(&self, username: &str, password: &str) -> Result<NewSession, AppError>;
     /// The user a session token belongs to, if it is valid.
     async fn caller(&self, token: &str) -> Result<UserView, AppError>;
-    /// Ends a session.
-    async fn logout(&self, token: &str) -> Result<(), AppError>;
+    /// Ends a session, or every session and API token of its owner.
+    async fn logout(&self, token: &str, everywhere: bool) -> Result<(), AppError>;
     /// The caller's balance changes, newest first.
     async fn ledger(
         &self,

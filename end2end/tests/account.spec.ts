@@ -25,3 +25,21 @@ test("a missing batch is a 404 page", async ({ page, context, consoleErrors }) =
   expect(answer?.status()).toBe(404);
   await expect(page.getByRole("alert")).toContainText("Not found");
 });
+
+test("signing out everywhere ends this session and the account's API tokens", async ({ page }) => {
+  // A fresh account: the shared ones' tokens are used by the other tests.
+  const name = `everywhere-${Date.now()}`;
+  const answer = await page.request.post("/api/auth/register", { data: { username: name, password: "password-123" } });
+  expect(answer.ok()).toBeTruthy();
+  const { token } = await answer.json();
+  const script = await page.request.post("/api/auth/login", { data: { username: name, password: "password-123" } });
+  const scriptToken = (await script.json()).token;
+
+  await open(page, "/account");
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page.getByRole("form", { name: "Sign in" })).toBeVisible();
+  for (const t of [token, scriptToken]) {
+    const me = await page.request.get("/api/auth/me", { headers: { Authorization: `Bearer ${t}` } });
+    expect(me.status()).toBe(401);
+  }
+});

@@ -45,6 +45,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     worker: Worker,
+    accounts: Accounts,
     shutdown: CancellationToken,
 }
 
@@ -60,10 +61,12 @@ impl Application {
             crate::Error::Internal(format!("cannot listen on {}: {e}", config.addr))
         })?;
         let shutdown = state.shutdown.clone();
+        let accounts = state.accounts.clone();
         Ok(Self {
             listener,
             router: router(state),
             worker,
+            accounts,
             shutdown,
         })
     }
@@ -79,6 +82,10 @@ impl Application {
             tracing::info!("listening on http://{addr}");
         }
         let worker = tokio::spawn(self.worker.run(self.shutdown.clone()));
+        tokio::spawn(sweep_expired_tokens(
+            self.accounts.clone(),
+            self.shutdown.clone(),
+        ));
         let signal = {
             let shutdown = self.shutdown.clone();
             async move {
@@ -276,4 +283,19 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Deletes expired session and API tokens at start and every hour, until shutdown.
+async fn sweep_expired_tokens(accounts: Accounts, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => match accounts.sweep_expired_tokens().await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "expired tokens removed"),
+                Err(error) => tracing::warn!(%error, "removing expired tokens failed"),
+            },
+        }
+    }
 }

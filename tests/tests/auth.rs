@@ -249,3 +249,53 @@ async fn password_guessing_is_slowed_down() {
     let (status, _) = server.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_and_token() {
+    let server = TestServer::start().await;
+    let laptop = server.register("erin", "password123").await;
+    let script = server.login("erin", "password123").await;
+    let other = server.register("frank", "password123").await;
+
+    let response = server
+        .request(Method::POST, "/api/auth/logout-everywhere", Some(&laptop))
+        .send()
+        .await
+        .expect("logout everywhere");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["ended"], json!(2));
+
+    for token in [&laptop, &script] {
+        let (status, _) = server
+            .call(Method::GET, "/api/auth/me", Some(token), None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = server
+        .call(Method::GET, "/api/auth/me", Some(&other), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "other users keep their sessions");
+}
+
+#[tokio::test]
+async fn expired_tokens_are_deleted_when_the_server_starts() {
+    let server = TestServer::start_with(&[("IMGBATCH_TOKEN_TTL", "1")]).await;
+    server.register("gina", "password123").await;
+    assert!(server.count("api_tokens").await >= 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let data_dir = server.terminate(std::time::Duration::from_secs(10)).await;
+
+    let server = TestServer::start_in(data_dir, &[]).await;
+    // The sweep runs at start; give it a moment.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while server.count("api_tokens").await > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.count("api_tokens").await, 0);
+}

@@ -32,11 +32,15 @@ pub async fn register(username: String, password: String) -> Result<UserView, Ap
     )
 }
 
-/// Ends the session and removes the cookie.
+/// Ends the session (with `everywhere`, every session and API token of the user) and removes
+/// the cookie.
 #[server(prefix = "/rpc", endpoint = "logout")]
-pub async fn logout() -> Result<(), AppError> {
+pub async fn logout(everywhere: Option<bool>) -> Result<(), AppError> {
     if let Some(token) = super::context::request_token() {
-        super::context::backend()?.logout(&token).await?;
+        let everywhere = everywhere.unwrap_or(false);
+        super::context::backend()?
+            .logout(&token, everywhere)
+            .await?;
     }
     super::context::forget();
     Ok(())

@@ -166,6 +166,9 @@ pub static EN: Messages = Messages {
     key_saved: "Key saved.",
     key_removed: "Key removed.",
     no_key: "no key stored",
+    sessions: "Sessions",
+    sessions_hint: "Signed in somewhere else, or gave a script a token? This ends every session and API token of your account, this one included.",
+    sign_out_everywhere: "Sign out everywhere",
 
     admin_title: "Admin panel",
     admin_only: "This page is for administrators.",

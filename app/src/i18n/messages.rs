@@ -135,6 +135,9 @@ pub struct Messages {
     pub key_saved: &'static str,
     pub key_removed: &'static str,
     pub no_key: &'static str,
+    pub sessions: &'static str,
+    pub sessions_hint: &'static str,
+    pub sign_out_everywhere: &'static str,
 
     // Administration.
     pub admin_title: &'static str,

@@ -147,6 +147,9 @@ pub static ZH: Messages = Messages {
     key_saved: "Key 已保存。",
     key_removed: "Key 已删除。",
     no_key: "未保存 Key",
+    sessions: "登录会话",
+    sessions_hint: "在别处登录过，或把令牌给过脚本？这会结束你账户的所有会话和 API 令牌，包括当前这个。",
+    sign_out_everywhere: "退出所有设备",
 
     admin_title: "管理员面板",
     admin_only: "此页面仅限管理员。",

@@ -74,8 +74,34 @@ fn Account(user: UserView) -> impl IntoView {
                     })}
                 </Transition>
             </section>
-            <Keys />
+            <div class="flex flex-col gap-6">
+                <Keys />
+                <Sessions />
+            </div>
         </div>
+    }
+    .into_any()
+}
+
+/// Ends every session and API token of the user, on every device, this one included.
+#[component]
+fn Sessions() -> impl IntoView {
+    let t = use_t();
+    let session = use_session();
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="sessions-title">
+            <h2 id="sessions-title" class="font-medium">{move || t().sessions}</h2>
+            <p class="mt-1 text-sm text-slate-600">{move || t().sessions_hint}</p>
+            <ActionForm action=session.logout attr:class="mt-3">
+                <input type="hidden" name="everywhere" value="true" />
+                <button
+                    type="submit"
+                    class="rounded-md px-3 py-1.5 text-sm text-red-700 ring-1 ring-red-300 hover:bg-red-50"
+                >
+                    {move || t().sign_out_everywhere}
+                </button>
+            </ActionForm>
+        </section>
     }
     .into_any()
 }

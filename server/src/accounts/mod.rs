@@ -119,6 +119,31 @@ impl Accounts {
         Ok(())
     }
 
+    /// Revokes every session and API token of the token's owner ("sign out everywhere");
+    /// answers how many there were.
+    pub async fn logout_everywhere(&self, token: &str) -> Result<u64> {
+        let user = self.user_for_token(token).await?;
+        let done = sqlx::query("DELETE FROM api_tokens WHERE user_id = ?")
+            .bind(user.id)
+            .execute(&self.db)
+            .await?;
+        tracing::info!(
+            user_id = user.id,
+            sessions = done.rows_affected(),
+            "signed out everywhere"
+        );
+        Ok(done.rows_affected())
+    }
+
+    /// Deletes tokens that have expired; answers how many.
+    pub async fn sweep_expired_tokens(&self) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM api_tokens WHERE expires_at <= ?")
+            .bind(db::now_secs())
+            .execute(&self.db)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Creates an account with `credits` recorded in the ledger.
     #[tracing::instrument(skip_all, fields(username = %username, is_admin), err(level = "info", Display))]
     pub async fn create_user(

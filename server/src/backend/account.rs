@@ -36,8 +36,13 @@ impl AccountBackend for AppState {
         Ok(self.accounts.user_for_token(token).await?.into())
     }
 
-    async fn logout(&self, token: &str) -> Result<(), AppError> {
-        Ok(self.accounts.logout(token).await?)
+    async fn logout(&self, token: &str, everywhere: bool) -> Result<(), AppError> {
+        if everywhere {
+            self.accounts.logout_everywhere(token).await?;
+        } else {
+            self.accounts.logout(token).await?;
+        }
+        Ok(())
     }
 
     async fn ledger(

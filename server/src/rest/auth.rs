@@ -75,6 +75,24 @@ pub async fn logout(
     ))
 }
 
+/// Revokes every session and API token of the caller, this one included.
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse> {
+    let token = app::session::token_from_headers(&headers).ok_or(crate::Error::Unauthorized)?;
+    let ended = state.accounts.logout_everywhere(&token).await?;
+    let cookie = app::session::clear_cookie(state.site.is_https());
+    Ok((
+        AppendHeaders(cookie.map(|c| (header::SET_COOKIE, c))),
+        Json(json!({
+            "success": true,
+            "message": format!("signed out everywhere: {ended} sessions and tokens ended"),
+            "ended": ended,
+        })),
+    ))
+}
+
 pub async fn me(CurrentUser(user): CurrentUser) -> impl IntoResponse {
     data(app::types::UserView::from(user))
 }

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/logout-everywhere", post(auth::logout_everywhere))
         .route("/auth/me", get(auth::me))
         .route("/batch/presets", get(presets::active))
         .route("/batch/models", get(batch::models))
