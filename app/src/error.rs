@@ -18,7 +18,7 @@ pub enum AppError {
     Unauthorized(Problem),
     /// Signed in, but not allowed.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Problem),
     /// The thing asked for does not exist (or is not the caller's).
     #[error("{0}")]
     NotFound(String),
@@ -73,6 +73,7 @@ impl AppError {
     pub fn problem(&self) -> Option<&Problem> {
         match self {
             Self::Unauthorized(p)
+            | Self::Forbidden(p)
             | Self::BadRequest(p)
             | Self::Invalid(p)
             | Self::Conflict(p)

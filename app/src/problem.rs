@@ -76,6 +76,8 @@ pub enum Problem {
     // Accounts.
     #[error("wrong username or password")]
     WrongCredentials,
+    #[error("registration is closed on this server; ask an administrator for an account")]
+    RegistrationClosed,
     #[error("a username has 3 to 32 characters: letters, digits, '_', '-' or '.'")]
     UsernameRules,
     #[error("a password has 8 to 128 characters")]

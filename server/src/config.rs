@@ -85,6 +85,11 @@ pub struct Config {
     )]
     pub site_dir: PathBuf,
 
+    /// Whether anyone may create an account (`open`) or only administrators, with
+    /// `imgbatch user add` (`closed`).
+    #[arg(long, env = "IMGBATCH_REGISTRATION", value_enum, default_value_t = Registration::Open, global = true)]
+    pub registration: Registration,
+
     /// How many times an owner may re-run one failed task by hand (each re-run is free).
     #[arg(
         long,
@@ -221,4 +226,13 @@ fn parse_public_url(value: &str) -> Result<http::Uri, String> {
         (Some("http" | "https"), Some(_)) => Ok(url),
         _ => Err("give the address browsers use, e.g. https://photos.example.com".into()),
     }
+}
+
+/// Who may create an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Registration {
+    /// Anyone, from the sign-in page or `POST /api/auth/register`.
+    Open,
+    /// Only administrators, with the CLI.
+    Closed,
 }

@@ -20,6 +20,8 @@ pub enum Error {
     BadCredentials,
     #[error("this needs an administrator account")]
     Forbidden,
+    #[error("registration is closed on this server; ask an administrator for an account")]
+    RegistrationClosed,
     #[error("this request came from another website and was refused; use imgbatch's own pages")]
     CrossSite,
     #[error("{0} not found")]
@@ -56,7 +58,8 @@ impl Error {
         match self {
             Self::BadCredentials => A::Unauthorized(Problem::WrongCredentials),
             Self::Unauthorized | Self::SessionExpired => A::Unauthorized(message.into()),
-            Self::Forbidden | Self::CrossSite => A::Forbidden(message),
+            Self::Forbidden | Self::CrossSite => A::Forbidden(message.into()),
+            Self::RegistrationClosed => A::Forbidden(Problem::RegistrationClosed),
             Self::NotFound(_) => A::NotFound(message),
             Self::MethodNotAllowed => A::MethodNotAllowed(message),
             Self::BadRequest(p) => A::BadRequest(p.clone()),

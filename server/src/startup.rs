@@ -27,7 +27,7 @@ use crate::{
     Result,
     accounts::Accounts,
     batch::Batches,
-    config::Config,
+    config::{Config, Registration},
     db::{self, Db},
     keys::UserKeys,
     presets::Presets,
@@ -157,7 +157,8 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
         },
     );
     let state = AppState {
-        accounts: Accounts::new(db.clone(), config.signup_credits, config.token_ttl()),
+        accounts: Accounts::new(db.clone(), config.signup_credits, config.token_ttl())
+            .with_registration(config.registration == Registration::Open),
         presets: Presets::new(db.clone()),
         batches: Batches::new(
             db.clone(),

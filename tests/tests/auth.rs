@@ -299,3 +299,35 @@ async fn expired_tokens_are_deleted_when_the_server_starts() {
     }
     assert_eq!(server.count("api_tokens").await, 0);
 }
+
+#[tokio::test]
+async fn closed_registration_refuses_sign_ups_but_not_administrators() {
+    let server = TestServer::start_with(&[("IMGBATCH_REGISTRATION", "closed")]).await;
+    let users = server.count("users").await;
+    let body = json!({ "username": "mallory", "password": "password123" });
+    let (status, answer) = server
+        .call(Method::POST, "/api/auth/register", None, Some(body))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert_eq!(answer["code"], "registration_closed");
+    assert!(error_message(&answer).contains("ask an administrator"));
+    // The UI's form gets the same refusal, as data it can say in the reader's language.
+    let response = server
+        .request(Method::POST, "/rpc/register", None)
+        .header(header::ACCEPT, "application/json")
+        .form(&[("username", "mallory"), ("password", "password123")])
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let answer: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(answer, json!({ "Forbidden": "registration_closed" }));
+    assert_eq!(server.count("users").await, users);
+
+    // Administrators still add accounts, which can sign in.
+    let output = server
+        .cli(&["user", "add", "mallory", "--password", "password123"])
+        .await;
+    assert!(output.status.success(), "{output:?}");
+    server.login("mallory", "password123").await;
+}

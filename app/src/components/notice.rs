@@ -5,9 +5,12 @@ use crate::{AppError, Problem, i18n::Messages, i18n::use_t};
 /// An error in the user's language. Only a malformed request (a bug, not the reader's doing)
 /// keeps the server's English.
 pub fn describe(t: &Messages, error: &AppError) -> String {
-    // A missing or expired session means the same to the reader, whatever the server said.
-    if matches!(error, AppError::Unauthorized(p) if *p != Problem::WrongCredentials) {
-        return t.error_sign_in.to_owned();
+    // A missing or expired session, or a missing right, means the same to the reader whatever
+    // the server said; the refusals with a name of their own are said as such.
+    match error {
+        AppError::Unauthorized(Problem::Text { .. }) => return t.error_sign_in.to_owned(),
+        AppError::Forbidden(Problem::Text { .. }) => return t.error_forbidden.to_owned(),
+        _ => {}
     }
     if let Some(problem) = error.problem() {
         return (t.problem)(problem);
@@ -16,7 +19,6 @@ pub fn describe(t: &Messages, error: &AppError) -> String {
         AppError::Internal => t.error_server.to_owned(),
         AppError::ServerFn(_) => t.error_network.to_owned(),
         AppError::TooManyRequests(seconds) => (t.error_too_many)(*seconds),
-        AppError::Forbidden(_) => t.error_forbidden.to_owned(),
         AppError::NotFound(_) => t.error_not_found.to_owned(),
         other => other.to_string(),
     }

@@ -66,6 +66,7 @@ pub fn zh(problem: &Problem) -> String {
         P::NoResultYet => "这张图片还没有结果；请从原图开始编辑。".into(),
         P::ChangedMeanwhile => "任务已被更改；请刷新后重试。".into(),
         P::WrongCredentials => "用户名或密码错误。".into(),
+        P::RegistrationClosed => "本服务器已关闭注册；请向管理员申请账户。".into(),
         P::UsernameRules => "用户名为 3 到 32 个字符：字母、数字、“_”、“-”或“.”。".into(),
         P::PasswordRules => "密码为 8 到 128 个字符。".into(),
         P::UsernameTaken { username } => format!("用户名“{username}”已被使用，请换一个。"),

@@ -52,6 +52,8 @@ pub struct Accounts {
     db: Db,
     signup_credits: i64,
     token_ttl: Duration,
+    /// Whether anyone may create an account (else only administrators, with the CLI).
+    registration_open: bool,
 }
 
 impl Accounts {
@@ -60,12 +62,22 @@ impl Accounts {
             db,
             signup_credits,
             token_ttl,
+            registration_open: true,
         }
+    }
+
+    /// Closes (or opens) self-service registration.
+    pub fn with_registration(mut self, open: bool) -> Self {
+        self.registration_open = open;
+        self
     }
 
     /// Creates a regular account with the sign-up credits and opens a session for it.
     #[tracing::instrument(skip_all, fields(username = %username), err(level = "info", Display))]
     pub async fn register(&self, username: &str, password: &str) -> Result<Session> {
+        if !self.registration_open {
+            return Err(Error::RegistrationClosed);
+        }
         let user = self
             .create_user(username, password, false, self.signup_credits)
             .await?;
