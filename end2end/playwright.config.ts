@@ -2,6 +2,9 @@ import { defineConfig } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT ?? 3217);
 const baseURL = `http://127.0.0.1:${port}`;
+// The server's log goes to a file that scripts/e2e.sh prints the end of when a test fails.
+const serverLog = process.env.E2E_SERVER_LOG;
+const serve = `${process.env.E2E_BINARY ?? "target/release/imgbatch"} serve`;
 
 export default defineConfig({
   testDir: "./tests",
@@ -11,7 +14,9 @@ export default defineConfig({
   workers: 1,
   forbidOnly: !!process.env.CI,
   retries: 0,
-  reporter: [["list"]],
+  reporter: process.env.E2E_REPORT
+    ? [["list"], ["json", { outputFile: process.env.E2E_REPORT }]]
+    : [["list"]],
   globalSetup: "./global-setup.ts",
   outputDir: "./test-results",
   use: {
@@ -30,7 +35,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `${process.env.E2E_BINARY ?? "target/release/imgbatch"} serve`,
+    command: serverLog ? `exec ${serve} >> "${serverLog}" 2>&1` : serve,
     cwd: "..",
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
