@@ -14,5 +14,5 @@ setup:
 ## Benchmarks of the release binary (makespan, queue overhead, upload); prints a Markdown table
 bench:
 	scripts/setup.sh
-	PATH="$$HOME/.cargo/bin:$$PWD/node_modules/.bin:$$PATH" cargo leptos build --release
+	PATH="$$HOME/.cargo/bin:$$PWD/node_modules/.bin:$$PATH" cargo leptos build --release --split
 	cargo run --release -p integration-tests --bin bench

@@ -16,7 +16,7 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "release build"
-cargo leptos build --release
+cargo leptos build --release --split
 
 step "rust tests"
 cargo test --release --workspace --exclude frontend

@@ -12,6 +12,7 @@ pub mod error;
 pub mod i18n;
 mod pages;
 pub mod problem;
+mod routes;
 #[cfg(feature = "ssr")]
 pub mod session;
 mod state;
@@ -20,7 +21,7 @@ pub mod types;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -67,13 +68,13 @@ pub fn App() -> impl IntoView {
             // reach the browser as HTTP before any HTML.
             <main class="mx-auto max-w-6xl px-4 pb-16 pt-6 sm:px-6">
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/") ssr=SsrMode::Async view=pages::HomePage />
-                    <Route path=path!("/login") ssr=SsrMode::Async view=pages::LoginPage />
-                    <Route path=path!("/batch") ssr=SsrMode::Async view=pages::NewBatchPage />
-                    <Route path=path!("/batch/:id") ssr=SsrMode::Async view=pages::BatchPage />
-                    <Route path=path!("/history") ssr=SsrMode::Async view=pages::HistoryPage />
-                    <Route path=path!("/account") ssr=SsrMode::Async view=pages::AccountPage />
-                    <Route path=path!("/admin") ssr=SsrMode::Async view=pages::AdminPage />
+                    <Route path=path!("/") ssr=SsrMode::Async view={Lazy::<routes::Home>::new()} />
+                    <Route path=path!("/login") ssr=SsrMode::Async view={Lazy::<routes::Login>::new()} />
+                    <Route path=path!("/batch") ssr=SsrMode::Async view={Lazy::<routes::NewBatch>::new()} />
+                    <Route path=path!("/batch/:id") ssr=SsrMode::Async view={Lazy::<routes::Batch>::new()} />
+                    <Route path=path!("/history") ssr=SsrMode::Async view={Lazy::<routes::History>::new()} />
+                    <Route path=path!("/account") ssr=SsrMode::Async view={Lazy::<routes::Account>::new()} />
+                    <Route path=path!("/admin") ssr=SsrMode::Async view={Lazy::<routes::Admin>::new()} />
                 </Routes>
             </main>
         </Router>
