@@ -5,11 +5,16 @@
 //! (失败一次) fails each distinct image (its bytes and the prompt) the first time it is seen and
 //! succeeds from then on, so a manual retry completes; `always fail` (总是失败) fails every time.
 //! Both failures are permanent, so the queue does not retry them by itself.
+//!
+//! A call that is cancelled or runs out of time stops its picture work at the next effect.
 
 use std::{
     collections::HashSet,
     hash::{DefaultHasher, Hash, Hasher},
-    sync::Mutex,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -201,6 +206,23 @@ pub struct Demo {
     delay: Duration,
     /// Hashes of (image, prompt) that `fail once` has already failed.
     failed_once: Mutex<HashSet<u64>>,
+    /// Effects applied so far, to see that a dropped call stops its work.
+    #[cfg(test)]
+    applied: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Raised when the call that started a blocking job is dropped (cancelled, or out of time), so
+/// the job stops at its next step instead of running on outside the concurrency limit.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+fn stopped() -> ProviderError {
+    ProviderError::permanent("the demo run was stopped")
 }
 
 impl Demo {
@@ -208,6 +230,8 @@ impl Demo {
         Self {
             delay,
             failed_once: Mutex::new(HashSet::new()),
+            #[cfg(test)]
+            applied: Arc::default(),
         }
     }
 
@@ -262,11 +286,26 @@ impl Provider for Demo {
             return Err(error);
         }
         let effects = effects_for(&request.prompt);
+        let stop = Arc::new(AtomicBool::new(false));
+        let _stop_on_drop = StopOnDrop(stop.clone());
+        #[cfg(test)]
+        let applied = self.applied.clone();
         tokio::task::spawn_blocking(move || {
-            let image = crate::images::decode(&request.image)
+            let is_stopped = || stop.load(Ordering::Relaxed);
+            let mut image = crate::images::decode(&request.image)
                 .map_err(|e| ProviderError::permanent(format!("cannot read the image: {e}")))?;
-            let result = effects.into_iter().fold(image, apply);
-            crate::images::encode_png(&result)
+            for effect in effects {
+                if is_stopped() {
+                    return Err(stopped());
+                }
+                image = apply(image, effect);
+                #[cfg(test)]
+                applied.fetch_add(1, Ordering::Relaxed);
+            }
+            if is_stopped() {
+                return Err(stopped());
+            }
+            crate::images::encode_png(&image)
                 .map_err(|e| ProviderError::permanent(format!("cannot write the image: {e}")))
         })
         .await
@@ -391,6 +430,44 @@ mod tests {
         }
         let remembered = demo.failed_once.lock().unwrap().len();
         assert!(remembered <= REMEMBERED, "{remembered}");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_call_stops_its_work() {
+        let demo = Demo::new(Duration::ZERO);
+        let progress: ProgressFn = std::sync::Arc::new(|_| {});
+        let large: DynamicImage = RgbaImage::from_fn(1_500, 1_500, |x, y| {
+            image::Rgba([(x % 251) as u8, (y % 241) as u8, 90, 255])
+        })
+        .into();
+        let bytes = crate::images::encode_png(&large).unwrap();
+        // Every effect: far more work than the wait below.
+        let prompt: Vec<&str> = KEYWORDS.iter().map(|(_, words)| words[0]).collect();
+        let call = demo.generate(request(&bytes, &prompt.join(", ")), progress);
+        // Run the call until its blocking work has applied a first effect, then drop it.
+        let waiting = async {
+            while demo.applied.load(Ordering::Relaxed) == 0 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        };
+        tokio::select! {
+            _ = call => panic!("the call finished before it could be dropped"),
+            () = waiting => {}
+        }
+        // The blocking job ends at its next step; without the stop it would apply all effects.
+        let settled = async {
+            let mut last = usize::MAX;
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let now = demo.applied.load(Ordering::Relaxed);
+                if now == last {
+                    return now;
+                }
+                last = now;
+            }
+        };
+        let applied = settled.await;
+        assert!(applied < KEYWORDS.len() - 1, "{applied} effects applied after the drop");
     }
 
     #[test]
