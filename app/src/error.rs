@@ -46,6 +46,9 @@ pub enum AppError {
     /// Something failed on the server; details are in the server log.
     #[error("something went wrong on the server, please try again")]
     Internal,
+    /// The server did not answer in time (it is busy or something is stuck); nothing was done.
+    #[error("the server took too long to answer, please try again")]
+    TimedOut,
     /// The call itself failed (network, encoding).
     #[error("{0}")]
     ServerFn(ServerFnErrorErr),
@@ -66,6 +69,7 @@ impl AppError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal | Self::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 

@@ -153,6 +153,17 @@ pub struct Config {
     )]
     pub demo_delay_ms: u64,
 
+    /// Seconds a request may take to be answered (uploads excepted), and that a request body may
+    /// go quiet; past it the answer is 503 or the upload is dropped.
+    #[arg(
+        long,
+        env = "IMGBATCH_REQUEST_TIMEOUT",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
     /// Seconds before a provider call is given up (and retried).
     #[arg(
         long,

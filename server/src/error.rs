@@ -43,6 +43,8 @@ pub enum Error {
     PayloadTooLarge(Problem),
     #[error("too many attempts; try again in {0} s")]
     TooManyRequests(u64),
+    #[error("the server took too long to answer, please try again")]
+    TimedOut,
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -68,6 +70,7 @@ impl Error {
             Self::PaymentRequired(p) => A::PaymentRequired(p.clone()),
             Self::PayloadTooLarge(p) => A::TooLarge(p.clone()),
             Self::TooManyRequests(seconds) => A::TooManyRequests(*seconds),
+            Self::TimedOut => A::TimedOut,
             Self::Database(_) | Self::Internal(_) => A::Internal,
         }
     }

@@ -18,6 +18,7 @@ use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::RequestBodyTimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -34,7 +35,7 @@ use crate::{
     providers::Models,
     queue::{Events, QueueState, RetryPolicy, Worker, WorkerConfig},
     rest,
-    security::{self, Site},
+    security::{self, Site, deadline::Deadline},
     settings::Settings,
     state::AppState,
     storage::Storage,
@@ -173,6 +174,7 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
         models,
         keys,
         site: Site::new(config.public_url.clone()),
+        deadline: Deadline(Duration::from_secs(config.request_timeout_secs)),
         db,
         leptos_options,
         shutdown: CancellationToken::new(),
@@ -194,6 +196,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.deadline,
+            security::deadline::answer_in_time,
+        ))
+        .layer(RequestBodyTimeoutLayer::new(state.deadline.0))
         .layer(axum::middleware::from_fn_with_state(
             rest::throttle::LoginThrottle::default(),
             rest::throttle::limit,

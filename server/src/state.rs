@@ -4,8 +4,14 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    accounts::Accounts, batch::Batches, db::Db, keys::UserKeys, presets::Presets,
-    providers::Models, security::Site, settings::Settings,
+    accounts::Accounts,
+    batch::Batches,
+    db::Db,
+    keys::UserKeys,
+    presets::Presets,
+    providers::Models,
+    security::{Site, deadline::Deadline},
+    settings::Settings,
 };
 
 #[derive(Clone, FromRef)]
@@ -18,6 +24,8 @@ pub struct AppState {
     pub models: Models,
     pub keys: UserKeys,
     pub site: Site,
+    /// How long a request may take to be answered.
+    pub deadline: Deadline,
     pub leptos_options: LeptosOptions,
     /// Fires when the server begins to shut down; long-lived responses end on it.
     pub shutdown: tokio_util::sync::CancellationToken,

@@ -17,6 +17,7 @@ pub fn describe(t: &Messages, error: &AppError) -> String {
     }
     match error {
         AppError::Internal => t.error_server.to_owned(),
+        AppError::TimedOut => t.error_timed_out.to_owned(),
         AppError::ServerFn(_) => t.error_network.to_owned(),
         AppError::TooManyRequests(seconds) => (t.error_too_many)(*seconds),
         AppError::NotFound(_) => t.error_not_found.to_owned(),

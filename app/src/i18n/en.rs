@@ -222,6 +222,7 @@ pub static EN: Messages = Messages {
     error_sign_in: "Please sign in.",
     error_forbidden: "You are not allowed to do this.",
     error_server: "Something went wrong on the server, please try again.",
+    error_timed_out: "The server took too long to answer, please try again.",
     error_network: "The server could not be reached. Check the connection and try again.",
     error_too_many: |s| format!("Too many attempts; try again in {s} s."),
     error_not_found: "Not found: it may have been deleted, or it belongs to someone else.",

@@ -191,6 +191,7 @@ pub struct Messages {
     pub error_sign_in: &'static str,
     pub error_forbidden: &'static str,
     pub error_server: &'static str,
+    pub error_timed_out: &'static str,
     pub error_network: &'static str,
     pub error_too_many: fn(u64) -> String,
     pub error_not_found: &'static str,

@@ -203,6 +203,7 @@ pub static ZH: Messages = Messages {
     error_sign_in: "请先登录。",
     error_forbidden: "你没有权限执行此操作。",
     error_server: "服务器出错，请重试。",
+    error_timed_out: "服务器响应超时，请稍后重试。",
     error_network: "无法连接服务器。请检查网络后重试。",
     error_too_many: |s| format!("尝试次数过多，请 {s} 秒后再试。"),
     error_not_found: "未找到：它可能已被删除，或属于其他用户。",

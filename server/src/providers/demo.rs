@@ -467,7 +467,10 @@ mod tests {
             }
         };
         let applied = settled.await;
-        assert!(applied < KEYWORDS.len() - 1, "{applied} effects applied after the drop");
+        assert!(
+            applied < KEYWORDS.len() - 1,
+            "{applied} effects applied after the drop"
+        );
     }
 
     #[test]

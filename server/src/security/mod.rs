@@ -1,7 +1,8 @@
 //! What keeps other sites out: the same-origin check on state changes, the security headers of
 //! every page, and whether the app is served over HTTPS (which decides the cookie's `Secure` and
-//! HSTS).
+//! HSTS); and the time limits on requests.
 
+pub mod deadline;
 pub mod headers;
 pub mod origin;
 
