@@ -99,6 +99,19 @@ impl IntoResponse for Error {
     }
 }
 
+impl Error {
+    /// The answer for a request refused before it reached its handler: server functions (under
+    /// `/rpc/`) decode their own error type, REST clients get `{"success":false,…}`.
+    pub fn into_response_for(self, path: &str) -> Response {
+        if !path.starts_with("/rpc/") {
+            return self.into_response();
+        }
+        self.log();
+        let error = self.to_app();
+        (error.status(), Json(error)).into_response()
+    }
+}
+
 impl From<Error> for app::AppError {
     fn from(error: Error) -> Self {
         error.log();

@@ -35,6 +35,17 @@ async fn a_request_stuck_on_a_locked_database_is_answered_503_in_time() {
         "the server took too long to answer, please try again"
     );
 
+    // The page's server function gets the same refusal in its own error encoding.
+    let answer = server
+        .request(Method::POST, "/rpc/register", None)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("username", "patient"), ("password", "password123")])
+        .send()
+        .await
+        .expect("server function");
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.text().await.expect("body"), "\"TimedOut\"");
+
     sqlx::query("ROLLBACK")
         .execute(&mut *lock)
         .await

@@ -11,7 +11,7 @@ use std::{
 use axum::{
     extract::{ConnectInfo, Request, State},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use governor::{
     DefaultKeyedRateLimiter, Quota, RateLimiter,
@@ -72,7 +72,7 @@ pub async fn limit(
         Err(not_until) => {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             tracing::warn!(%ip, "too many login attempts");
-            Error::TooManyRequests(wait.as_secs().max(1)).into_response()
+            Error::TooManyRequests(wait.as_secs().max(1)).into_response_for(request.uri().path())
         }
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::{
     extract::{Request, State},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use http::Method;
 
@@ -38,7 +38,7 @@ pub async fn answer_in_time(
                 limit_ms = limit.as_millis() as u64,
                 "request timed out"
             );
-            Error::TimedOut.into_response()
+            Error::TimedOut.into_response_for(&path)
         }
     }
 }

@@ -9,7 +9,7 @@
 use axum::{
     extract::{Request, State},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use http::{HeaderMap, Method, header};
 
@@ -27,7 +27,7 @@ pub async fn same_origin_only(State(site): State<Site>, request: Request, next: 
             fetch_site = ?request.headers().get("sec-fetch-site"),
             "cross-site request refused"
         );
-        Error::CrossSite.into_response()
+        Error::CrossSite.into_response_for(request.uri().path())
     }
 }
 
