@@ -40,6 +40,9 @@ pub enum AppError {
     /// Too many files, or a file or field too large.
     #[error("{0}")]
     TooLarge(Problem),
+    /// A limit on what may be open at once (live streams) is reached.
+    #[error("{0}")]
+    Limited(Problem),
     /// Too many attempts; try again after this many seconds.
     #[error("too many attempts; try again in {0} s")]
     TooManyRequests(u64),
@@ -67,7 +70,7 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PaymentRequired(_) => StatusCode::PAYMENT_REQUIRED,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests(_) | Self::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal | Self::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -82,7 +85,8 @@ impl AppError {
             | Self::Invalid(p)
             | Self::Conflict(p)
             | Self::PaymentRequired(p)
-            | Self::TooLarge(p) => Some(p),
+            | Self::TooLarge(p)
+            | Self::Limited(p) => Some(p),
             _ => None,
         }
     }

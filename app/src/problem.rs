@@ -73,6 +73,14 @@ pub enum Problem {
     #[error("the task changed meanwhile; reload and try again")]
     ChangedMeanwhile,
 
+    // Live progress.
+    #[error(
+        "too many live progress streams: at most {max} at once per account; close other imgbatch pages"
+    )]
+    TooManyStreams { max: usize },
+    #[error("the server has as many live progress streams open as it allows; try again later")]
+    StreamsFull,
+
     // Accounts.
     #[error("wrong username or password")]
     WrongCredentials,

@@ -164,6 +164,26 @@ pub struct Config {
     )]
     pub request_timeout_secs: u64,
 
+    /// Live progress streams one account may have open at once (429 past it).
+    #[arg(
+        long,
+        env = "IMGBATCH_STREAMS_PER_USER",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub streams_per_user: u64,
+
+    /// Live progress streams the server keeps open at once, for everyone (429 past it).
+    #[arg(
+        long,
+        env = "IMGBATCH_STREAMS_TOTAL",
+        default_value_t = 1000,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub streams_total: u64,
+
     /// Seconds before a provider call is given up (and retried).
     #[arg(
         long,

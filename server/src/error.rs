@@ -41,6 +41,8 @@ pub enum Error {
     PaymentRequired(Problem),
     #[error("{0}")]
     PayloadTooLarge(Problem),
+    #[error("{0}")]
+    Limited(Problem),
     #[error("too many attempts; try again in {0} s")]
     TooManyRequests(u64),
     #[error("the server took too long to answer, please try again")]
@@ -70,6 +72,7 @@ impl Error {
             Self::PaymentRequired(p) => A::PaymentRequired(p.clone()),
             Self::PayloadTooLarge(p) => A::TooLarge(p.clone()),
             Self::TooManyRequests(seconds) => A::TooManyRequests(*seconds),
+            Self::Limited(p) => A::Limited(p.clone()),
             Self::TimedOut => A::TimedOut,
             Self::Database(_) | Self::Internal(_) => A::Internal,
         }

@@ -33,7 +33,7 @@ use crate::{
     keys::UserKeys,
     presets::Presets,
     providers::Models,
-    queue::{Events, QueueState, RetryPolicy, Worker, WorkerConfig},
+    queue::{Events, QueueState, RetryPolicy, StreamLimits, Worker, WorkerConfig},
     rest,
     security::{self, Site, deadline::Deadline},
     settings::Settings,
@@ -137,7 +137,10 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
     let storage = Storage::local(&config.data_dir.join("objects"))?;
     let models = Models::from_config(config)?;
     let keys = UserKeys::load(db.clone(), config.secret_key.as_ref(), &config.data_dir)?;
-    let events = Events::new();
+    let events = Events::new(StreamLimits {
+        per_user: config.streams_per_user as usize,
+        total: config.streams_total as usize,
+    });
     let queue_state = QueueState::default();
     let worker = Worker::new(
         db.clone(),

@@ -62,6 +62,10 @@ pub fn zh(problem: &Problem) -> String {
         P::RetriesUsedUp { max } => {
             format!("这张图片已重试 {max} 次；请改用编辑（新的提示词会重新生成）。")
         }
+        P::TooManyStreams { max } => {
+            format!("同时打开的实时进度连接过多：每个账户最多 {max} 个；请关闭其他 imgbatch 页面。")
+        }
+        P::StreamsFull => "服务器的实时进度连接已满，请稍后再试。".into(),
         P::StillProcessing => "这张图片仍在处理中；完成后再编辑。".into(),
         P::NoResultYet => "这张图片还没有结果；请从原图开始编辑。".into(),
         P::ChangedMeanwhile => "任务已被更改；请刷新后重试。".into(),

@@ -47,6 +47,24 @@ pub struct BootstrapAdmin {
     pub password: String,
 }
 
+/// A session (by its token's digest) or every session of an account that has just ended, so
+/// that what it keeps open (live streams) ends with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedOut {
+    Token(String),
+    User(i64),
+}
+
+impl SignedOut {
+    /// Whether this ends the session of `token` (held by `user_id`).
+    pub fn ends(&self, token: &str, user_id: i64) -> bool {
+        match self {
+            Self::Token(digest) => *digest == tokens::digest(token),
+            Self::User(id) => *id == user_id,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Accounts {
     db: Db,
@@ -54,6 +72,7 @@ pub struct Accounts {
     token_ttl: Duration,
     /// Whether anyone may create an account (else only administrators, with the CLI).
     registration_open: bool,
+    signed_out: tokio::sync::broadcast::Sender<SignedOut>,
 }
 
 impl Accounts {
@@ -63,6 +82,7 @@ impl Accounts {
             signup_credits,
             token_ttl,
             registration_open: true,
+            signed_out: tokio::sync::broadcast::channel(64).0,
         }
     }
 
@@ -124,11 +144,19 @@ impl Accounts {
 
     /// Revokes a token; unknown tokens are ignored.
     pub async fn logout(&self, token: &str) -> Result<()> {
+        let digest = tokens::digest(token);
         sqlx::query("DELETE FROM api_tokens WHERE token_hash = ?")
-            .bind(tokens::digest(token))
+            .bind(&digest)
             .execute(&self.db)
             .await?;
+        // Nobody listening is fine.
+        let _ = self.signed_out.send(SignedOut::Token(digest));
         Ok(())
+    }
+
+    /// Sessions ending from now on.
+    pub fn sign_outs(&self) -> tokio::sync::broadcast::Receiver<SignedOut> {
+        self.signed_out.subscribe()
     }
 
     /// Revokes every session and API token of the token's owner ("sign out everywhere");
@@ -144,6 +172,7 @@ impl Accounts {
             sessions = done.rows_affected(),
             "signed out everywhere"
         );
+        let _ = self.signed_out.send(SignedOut::User(user.id));
         Ok(done.rows_affected())
     }
 

@@ -7,7 +7,7 @@ mod state;
 pub mod store;
 mod worker;
 
-pub use events::{Event, Events};
+pub use events::{Event, Events, StreamLimits, Subscription};
 pub use retry::{MAX_ATTEMPTS, RetryPolicy};
 pub use state::QueueState;
 pub use worker::{Worker, WorkerConfig};

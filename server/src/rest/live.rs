@@ -16,10 +16,17 @@ use axum::{
     response::sse::{Event as SseEvent, KeepAlive, Sse},
 };
 use futures::{Stream, StreamExt, stream};
-use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::ApiPath;
-use crate::{Result, accounts::User, auth::CurrentUser, batch::Batches, state::AppState};
+use crate::{
+    Error, Result,
+    accounts::{Accounts, User},
+    auth::CurrentUser,
+    batch::Batches,
+    state::AppState,
+};
 
 /// A `snapshot` first (the whole batch; also what a client resuming with `Last-Event-ID` or
 /// falling behind gets), then `queue`, `task` and `progress` changes, and `end` once the batch
@@ -33,20 +40,24 @@ pub async fn events(
     if let Some(last) = headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
         tracing::debug!(queue_id = id, last_event_id = %last, "live progress resumed");
     }
+    let token = app::session::token_from_headers(&headers).ok_or(Error::Unauthorized)?;
+    let signed_out = signed_out(state.accounts.clone(), token, user.id);
     // Subscribe before the snapshot so that no change between the two is lost.
-    let receiver = state.batches.events().subscribe();
+    let changes = state
+        .batches
+        .events()
+        .subscribe(id, user.id)
+        .map_err(Error::Limited)?;
     let covered = Arc::new(AtomicU64::new(0));
     let first = snapshot(&state.batches, &user, id, &covered).await?;
 
     let batches = state.batches.clone();
-    let live = BroadcastStream::new(receiver).filter_map(move |item| {
+    let live = changes.filter_map(move |item| {
         let (batches, user, covered) = (batches.clone(), user.clone(), covered.clone());
         async move {
             match item {
                 // Changes announced before the snapshot was read are already in it.
-                Ok(event)
-                    if event.queue_id == id && event.seq > covered.load(Ordering::Relaxed) =>
-                {
+                Ok(event) if event.seq > covered.load(Ordering::Relaxed) => {
                     let done = event.kind == EventKind::Queue && is_finished(&event.data["status"]);
                     let sse = SseEvent::default()
                         .event(event.kind.as_str())
@@ -84,8 +95,27 @@ pub async fn events(
     })
     .flatten()
     .take_until(state.shutdown.clone().cancelled_owned())
+    .take_until(signed_out)
     .map(Ok);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Resolves when the session of `token` ends (sign out, or sign out everywhere).
+async fn signed_out(accounts: Accounts, token: String, user_id: i64) {
+    let mut sign_outs = accounts.sign_outs();
+    loop {
+        match sign_outs.recv().await {
+            Ok(ended) if ended.ends(&token, user_id) => return,
+            Ok(_) => {}
+            // Missed some: whether this session is among them, the database tells.
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                if accounts.user_for_token(&token).await.is_err() {
+                    return;
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+        }
+    }
 }
 
 /// The whole batch as one event, and whether the batch has finished. Its id is drawn before
