@@ -4,6 +4,8 @@ use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Args;
 
+use crate::security::client_ip::TrustedProxies;
+
 /// A value that must never reach a log line.
 #[derive(Clone)]
 pub struct Secret<T>(T);
@@ -163,6 +165,17 @@ pub struct Config {
         global = true
     )]
     pub request_timeout_secs: u64,
+
+    /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or networks,
+    /// comma-separated); nobody's by default.
+    #[arg(
+        long,
+        env = "IMGBATCH_TRUSTED_PROXIES",
+        default_value = "",
+        hide_default_value = true,
+        global = true
+    )]
+    pub trusted_proxies: TrustedProxies,
 
     /// Live progress streams one account may have open at once (429 past it).
     #[arg(

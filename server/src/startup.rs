@@ -178,6 +178,7 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
         keys,
         site: Site::new(config.public_url.clone()),
         deadline: Deadline(Duration::from_secs(config.request_timeout_secs)),
+        proxies: config.trusted_proxies.clone(),
         db,
         leptos_options,
         shutdown: CancellationToken::new(),
@@ -205,7 +206,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(RequestBodyTimeoutLayer::new(state.deadline.0))
         .layer(axum::middleware::from_fn_with_state(
-            rest::throttle::LoginThrottle::default(),
+            rest::throttle::LoginThrottle::new(state.proxies.clone()),
             rest::throttle::limit,
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -10,7 +10,7 @@ use crate::{
     keys::UserKeys,
     presets::Presets,
     providers::Models,
-    security::{Site, deadline::Deadline},
+    security::{Site, client_ip::TrustedProxies, deadline::Deadline},
     settings::Settings,
 };
 
@@ -26,6 +26,8 @@ pub struct AppState {
     pub site: Site,
     /// How long a request may take to be answered.
     pub deadline: Deadline,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub proxies: TrustedProxies,
     pub leptos_options: LeptosOptions,
     /// Fires when the server begins to shut down; long-lived responses end on it.
     pub shutdown: tokio_util::sync::CancellationToken,

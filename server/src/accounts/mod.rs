@@ -1,11 +1,14 @@
 //! Accounts: registration, login, sessions and the credit balance.
 
 mod admin;
+mod backoff;
 pub mod credits;
 mod validate;
 
 use app::Problem;
 use std::time::Duration;
+
+use backoff::LoginBackoff;
 
 use crate::{
     Error, Result,
@@ -73,6 +76,7 @@ pub struct Accounts {
     /// Whether anyone may create an account (else only administrators, with the CLI).
     registration_open: bool,
     signed_out: tokio::sync::broadcast::Sender<SignedOut>,
+    backoff: LoginBackoff,
 }
 
 impl Accounts {
@@ -83,6 +87,7 @@ impl Accounts {
             token_ttl,
             registration_open: true,
             signed_out: tokio::sync::broadcast::channel(64).0,
+            backoff: LoginBackoff::default(),
         }
     }
 
@@ -107,6 +112,21 @@ impl Accounts {
     /// Checks a username and password and opens a session.
     #[tracing::instrument(skip_all, fields(username = %username), err(level = "info", Display))]
     pub async fn login(&self, username: &str, password: &str) -> Result<Session> {
+        if let Err(wait) = self.backoff.check(username) {
+            tracing::warn!(username, "sign-in refused: the account is backing off");
+            return Err(Error::TooManyRequests(wait.as_secs().max(1)));
+        }
+        let result = self.check_password(username, password).await;
+        match &result {
+            Err(Error::BadCredentials) => self.backoff.failed(username),
+            Ok(_) => self.backoff.succeeded(username),
+            Err(_) => {}
+        }
+        let user = result?;
+        self.open_session(user).await
+    }
+
+    async fn check_password(&self, username: &str, password: &str) -> Result<User> {
         let row: Option<(i64, String)> =
             sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ?")
                 .bind(username.trim())
@@ -124,8 +144,7 @@ impl Accounts {
         if !password::verify(password.to_owned(), hash).await? {
             return Err(Error::BadCredentials);
         }
-        let user = self.user_by_id(id).await?;
-        self.open_session(user).await
+        self.user_by_id(id).await
     }
 
     /// The user a token belongs to; `SessionExpired` for an expired one.

@@ -1,5 +1,7 @@
 //! Slows down password guessing: register and log in (over REST and through the UI's server
-//! functions) are rate-limited per client address.
+//! functions) are rate-limited per client address (an IPv6 client by its /64; behind trusted
+//! proxies, the address they forwarded). Each account also backs off on its own failed sign-ins
+//! (see `accounts::backoff`).
 
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
@@ -18,7 +20,10 @@ use governor::{
     clock::{Clock, DefaultClock},
 };
 
-use crate::Error;
+use crate::{
+    Error,
+    security::client_ip::{TrustedProxies, bucket},
+};
 
 /// Attempts one address may make at once before it has to wait.
 const BURST: u32 = 10;
@@ -37,6 +42,16 @@ const MAX_TRACKED: usize = 10_000;
 #[derive(Clone)]
 pub struct LoginThrottle {
     limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    proxies: TrustedProxies,
+}
+
+impl LoginThrottle {
+    pub fn new(proxies: TrustedProxies) -> Self {
+        Self {
+            proxies,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for LoginThrottle {
@@ -47,6 +62,7 @@ impl Default for LoginThrottle {
             .allow_burst(burst);
         Self {
             limiter: Arc::new(RateLimiter::keyed(quota)),
+            proxies: TrustedProxies::default(),
         }
     }
 }
@@ -60,10 +76,11 @@ pub async fn limit(
     if !PATHS.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    let ip = request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let ip = bucket(throttle.proxies.client_ip(peer, request.headers()));
     if throttle.limiter.len() > MAX_TRACKED {
         throttle.limiter.retain_recent();
     }

@@ -2,6 +2,7 @@
 //! every page, and whether the app is served over HTTPS (which decides the cookie's `Secure` and
 //! HSTS); and the time limits on requests.
 
+pub mod client_ip;
 pub mod deadline;
 pub mod headers;
 pub mod origin;
