@@ -55,7 +55,10 @@ pub fn classify_openai(
     let (code, kind) = (field("code"), field("type"));
     let message = match field("message") {
         m if m.is_empty() => format!("the image service answered {status}"),
-        m => format!("the image service answered {status}: {m}"),
+        m => format!(
+            "the image service answered {status}: {}",
+            super::answer::scrub(&m)
+        ),
     };
     let quota = code == "insufficient_quota"
         || kind == "insufficient_quota"
@@ -97,7 +100,10 @@ pub fn classify_sdwebui(
     let message = if detail.is_empty() {
         format!("Stable Diffusion WebUI answered {status}")
     } else {
-        format!("Stable Diffusion WebUI answered {status}: {detail}")
+        format!(
+            "Stable Diffusion WebUI answered {status}: {}",
+            super::answer::scrub(&detail)
+        )
     };
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         ProviderError::Retryable {
@@ -106,19 +112,6 @@ pub fn classify_sdwebui(
         }
     } else {
         ProviderError::permanent(message)
-    }
-}
-
-/// Classifies a failure below HTTP: timeouts and connection errors are retryable.
-pub fn classify_transport(error: &reqwest::Error) -> ProviderError {
-    if error.is_timeout() {
-        ProviderError::retryable("the image service did not answer in time")
-    } else if error.is_connect() {
-        ProviderError::retryable(format!("cannot reach the image service: {error}"))
-    } else if error.is_decode() || error.is_body() {
-        ProviderError::retryable(format!("the image service's answer was cut off: {error}"))
-    } else {
-        ProviderError::retryable(format!("calling the image service failed: {error}"))
     }
 }
 

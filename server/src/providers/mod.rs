@@ -1,5 +1,6 @@
 //! AI image services behind one trait, and the configured list of models that use them.
 
+mod answer;
 mod classify;
 pub mod demo;
 pub mod models;
@@ -11,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 use bytes::Bytes;
 
-pub use classify::{ProviderError, classify_transport};
+pub use classify::ProviderError;
 pub use models::{Model, Models};
 
 use crate::config::Secret;

@@ -8,14 +8,16 @@ use serde::Deserialize;
 
 use super::{
     GenerateRequest, ProgressFn, Provider, ProviderError,
+    answer::{self, MAX_ANSWER_BYTES, transport},
     classify::{classify_openai, retry_after},
-    classify_transport,
 };
 use crate::config::Secret;
 
 pub struct OpenAi {
     client: reqwest::Client,
     base_url: String,
+    /// The service's address, which result URLs over plain HTTP must share.
+    origin: Option<reqwest::Url>,
     api_key: Option<Secret<String>>,
     size: String,
 }
@@ -29,6 +31,7 @@ impl OpenAi {
     ) -> Self {
         Self {
             client,
+            origin: reqwest::Url::parse(base_url).ok(),
             base_url: base_url.trim_end_matches('/').to_owned(),
             api_key,
             size,
@@ -85,14 +88,18 @@ impl Provider for OpenAi {
             .multipart(form)
             .send()
             .await
-            .map_err(|e| classify_transport(&e))?;
+            .map_err(|e| transport(&e))?;
         let status = response.status();
         let wait = retry_after(response.headers());
-        let body = response.text().await.map_err(|e| classify_transport(&e))?;
         if !status.is_success() {
-            return Err(classify_openai(status, &body, wait));
+            return Err(classify_openai(
+                status,
+                &answer::read_error(response).await,
+                wait,
+            ));
         }
-        let parsed: EditResponse = serde_json::from_str(&body).map_err(|e| {
+        let body = answer::read_body(response, MAX_ANSWER_BYTES).await?;
+        let parsed: EditResponse = serde_json::from_slice(&body).map_err(|e| {
             ProviderError::retryable(format!("the image service sent an unreadable answer: {e}"))
         })?;
         let first = parsed
@@ -113,17 +120,22 @@ impl Provider for OpenAi {
 impl OpenAi {
     /// Provider URLs expire, so the result is fetched at once.
     async fn download(&self, url: &str) -> Result<Bytes, ProviderError> {
+        let origin = self
+            .origin
+            .as_ref()
+            .ok_or_else(|| ProviderError::permanent("the image service's address is not a URL"))?;
+        let url = answer::result_url(url, origin)?;
         let response = self
             .client
             .get(url)
             .send()
             .await
-            .map_err(|e| classify_transport(&e))?;
+            .map_err(|e| transport(&e))?;
         let status = response.status();
         if !status.is_success() {
             return Err(classify_openai(status, "", retry_after(response.headers())));
         }
-        response.bytes().await.map_err(|e| classify_transport(&e))
+        answer::read_body(response, MAX_ANSWER_BYTES).await
     }
 }
 

@@ -11,8 +11,8 @@ use serde_json::json;
 
 use super::{
     GenerateRequest, ProgressFn, Provider, ProviderError,
+    answer::{self, MAX_ANSWER_BYTES, transport},
     classify::{classify_sdwebui, retry_after},
-    classify_transport,
 };
 
 pub struct SdWebUi {
@@ -88,14 +88,18 @@ impl Provider for SdWebUi {
                 .json(&body)
                 .send()
                 .await
-                .map_err(|e| classify_transport(&e))?;
+                .map_err(|e| transport(&e))?;
             let status = response.status();
             let wait = retry_after(response.headers());
-            let text = response.text().await.map_err(|e| classify_transport(&e))?;
             if !status.is_success() {
-                return Err(classify_sdwebui(status, &text, wait));
+                return Err(classify_sdwebui(
+                    status,
+                    &answer::read_error(response).await,
+                    wait,
+                ));
             }
-            let parsed: Img2ImgResponse = serde_json::from_str(&text).map_err(|e| {
+            let body = answer::read_body(response, MAX_ANSWER_BYTES).await?;
+            let parsed: Img2ImgResponse = serde_json::from_slice(&body).map_err(|e| {
                 ProviderError::retryable(format!(
                     "Stable Diffusion WebUI sent an unreadable answer: {e}"
                 ))

@@ -302,22 +302,25 @@ impl Worker {
     }
 
     async fn finish(&self, task: &Claimed, bytes: bytes::Bytes, elapsed: Duration) -> Result<()> {
-        let Some(mime) = images::sniff_mime(&bytes) else {
-            return self
-                .failed(
-                    task,
-                    ProviderError::retryable(
-                        "the image service sent something that is not an image",
-                    ),
-                )
-                .await;
+        // A result is checked like an upload: its type from its bytes, its size, a full decode,
+        // and its metadata stripped.
+        let checked = tokio::task::spawn_blocking(move || images::check(bytes))
+            .await
+            .map_err(|e| crate::Error::Internal(format!("result check crashed: {e}")))?;
+        let checked = match checked {
+            Ok(checked) => checked,
+            Err(error) => {
+                let message = match error {
+                    images::ImageError::Unsupported => {
+                        "the image service sent something that is not an image".to_owned()
+                    }
+                    other => format!("the image service sent an unusable image: {other}"),
+                };
+                return self.failed(task, ProviderError::retryable(message)).await;
+            }
         };
-        let extension = mime
-            .rsplit('/')
-            .next()
-            .unwrap_or("png")
-            .replace("jpeg", "jpg");
-        let key = Storage::new_key("results", &extension);
+        let (bytes, mime, extension) = (checked.bytes, checked.mime, checked.extension);
+        let key = Storage::new_key("results", extension);
         self.storage.put(&key, bytes).await?;
         let outcome = Outcome {
             image_key: &key,

@@ -53,6 +53,10 @@ pub enum Behavior {
     Hang,
     /// 200 with a truncated JSON body and `Content-Type: application/json`.
     MalformedJson,
+    /// 200 whose image is these bytes, whatever they are.
+    ResultBytes(Vec<u8>),
+    /// OpenAI: 200 whose `data[0].url` is this address. SD WebUI: same as `Success`.
+    ResultUrl(String),
 }
 
 /// Which API a recorded call used.

@@ -126,6 +126,14 @@ pub(super) async fn edits(
     match behavior {
         Behavior::Success => answer_image(&shared, image, n, as_url).await,
         Behavior::SuccessUrl => answer_image(&shared, image, n, true).await,
+        Behavior::ResultBytes(bytes) => axum::Json(json!({
+            "created": unix_now(),
+            "data": [{ "b64_json": STANDARD.encode(&bytes) }],
+        }))
+        .into_response(),
+        Behavior::ResultUrl(url) => {
+            axum::Json(json!({ "created": unix_now(), "data": [{ "url": url }] })).into_response()
+        }
         Behavior::RateLimited { retry_after_secs } => {
             let mut response = error(
                 StatusCode::TOO_MANY_REQUESTS,

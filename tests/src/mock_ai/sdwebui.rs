@@ -93,7 +93,13 @@ pub(super) async fn img2img(
     let behavior = shared.next_behavior(&prompt);
     guard.simulate_latency().await;
     match behavior {
-        Behavior::Success | Behavior::SuccessUrl => {
+        Behavior::ResultBytes(bytes) => axum::Json(json!({
+            "images": [STANDARD.encode(&bytes)],
+            "parameters": {},
+            "info": "{}",
+        }))
+        .into_response(),
+        Behavior::Success | Behavior::SuccessUrl | Behavior::ResultUrl(_) => {
             let png = match invert_to_png(image).await {
                 Ok(png) => png,
                 Err(ImageError::Decode) => return invalid_encoded_image(),
