@@ -3,7 +3,9 @@
 use std::io::Cursor;
 
 use bytes::Bytes;
-use image::{ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, metadata::Orientation};
+
+mod metadata;
 
 /// Largest accepted width or height.
 pub const MAX_SIDE: u32 = 12_000;
@@ -94,13 +96,35 @@ pub fn check(bytes: Bytes) -> Result<Checked, ImageError> {
     // A full decode catches truncated or malformed data that a header read does not.
     let mut reader = ImageReader::with_format(Cursor::new(&bytes[..]), format);
     reader.limits(limits());
-    let decoded = reader.decode().map_err(|e| match e {
+    let judge = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => ImageError::TooLarge { width, height },
         other => ImageError::Corrupt(other.to_string()),
-    })?;
+    };
+    let mut decoder = reader.into_decoder().map_err(judge)?;
+    // Unreadable orientation data is no reason to refuse the picture.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let decoded = DynamicImage::from_decoder(decoder).map_err(judge)?;
 
+    // A photo's EXIF may say it was taken turned; once the EXIF is gone, only turned pixels keep
+    // it upright.
+    if orientation != Orientation::NoTransforms {
+        let mut decoded = decoded;
+        decoded.apply_orientation(orientation);
+        let (width, height) = (decoded.width(), decoded.height());
+        let (bytes, mime, extension) = if format == ImageFormat::Jpeg {
+            (encode_jpeg(&decoded)?, "image/jpeg", "jpg")
+        } else {
+            (encode_png(&decoded)?, "image/png", "png")
+        };
+        return Ok(Checked {
+            bytes,
+            mime,
+            extension,
+            width,
+            height,
+        });
+    }
     let bytes = match format {
-        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP => strip_metadata(bytes, format),
         // TIFF carries its metadata in the same structure as the pixels: re-encode as PNG.
         ImageFormat::Tiff => {
             return Ok(Checked {
@@ -111,7 +135,7 @@ pub fn check(bytes: Bytes) -> Result<Checked, ImageError> {
                 height,
             });
         }
-        _ => bytes,
+        _ => metadata::strip(bytes, format)?,
     };
     Ok(Checked {
         bytes,
@@ -130,39 +154,15 @@ fn limits() -> Limits {
     limits
 }
 
-fn strip_metadata(bytes: Bytes, format: ImageFormat) -> Bytes {
-    use img_parts::ImageEXIF;
-    let stripped = match format {
-        ImageFormat::Jpeg => {
-            img_parts::jpeg::Jpeg::from_bytes(bytes.clone())
-                .ok()
-                .map(|mut jpeg| {
-                    jpeg.set_exif(None);
-                    // XMP lives in APP1 segments too and may carry GPS.
-                    jpeg.segments_mut()
-                        .retain(|s| s.marker() != img_parts::jpeg::markers::APP1);
-                    jpeg.encoder().bytes()
-                })
-        }
-        ImageFormat::Png => img_parts::png::Png::from_bytes(bytes.clone())
-            .ok()
-            .map(|mut png| {
-                png.set_exif(None);
-                png.chunks_mut()
-                    .retain(|c| !matches!(&c.kind(), b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf"));
-                png.encoder().bytes()
-            }),
-        ImageFormat::WebP => {
-            img_parts::webp::WebP::from_bytes(bytes.clone())
-                .ok()
-                .map(|mut webp| {
-                    webp.set_exif(None);
-                    webp.encoder().bytes()
-                })
-        }
-        _ => None,
-    };
-    stripped.unwrap_or(bytes)
+/// Encodes a decoded photo as JPEG (quality 90).
+fn encode_jpeg(image: &DynamicImage) -> Result<Bytes, ImageError> {
+    let mut out = Cursor::new(Vec::new());
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+    image
+        .to_rgb8()
+        .write_with_encoder(encoder)
+        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+    Ok(Bytes::from(out.into_inner()))
 }
 
 /// Encodes a decoded image as PNG.

@@ -2,7 +2,7 @@ use std::io::Cursor;
 
 use bytes::Bytes;
 use image::{DynamicImage, ImageFormat, RgbImage};
-use img_parts::ImageEXIF;
+use img_parts::{ImageEXIF, jpeg::markers};
 
 use super::*;
 
@@ -122,4 +122,132 @@ fn rejects_a_decompression_bomb_from_its_header_alone() {
             height: 11_000
         })
     );
+}
+
+fn contains(bytes: &[u8], needle: &[u8]) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn strips_iptc_comments_and_xmp_from_jpeg_keeping_its_jfif_header() {
+    let jpeg = encoded(16, 16, ImageFormat::Jpeg);
+    let mut parts = img_parts::jpeg::Jpeg::from_bytes(jpeg).expect("jpeg");
+    let segment = img_parts::jpeg::JpegSegment::new_with_contents;
+    let tagged = [
+        segment(
+            markers::APP13,
+            Bytes::from_static(b"Photoshop 3.0\0IPTC-byline"),
+        ),
+        segment(markers::COM, Bytes::from_static(b"comment-secret")),
+        segment(
+            markers::APP1,
+            Bytes::from_static(b"http://ns.adobe.com/xap/1.0/\0xmp-secret"),
+        ),
+    ];
+    for (i, s) in tagged.into_iter().enumerate() {
+        parts.segments_mut().insert(1 + i, s);
+    }
+    let with_metadata = parts.encoder().bytes();
+    assert!(contains(&with_metadata, b"IPTC-byline"));
+
+    let checked = check(with_metadata).expect("accepted");
+    for secret in [&b"IPTC-byline"[..], b"comment-secret", b"xmp-secret"] {
+        assert!(
+            !contains(&checked.bytes, secret),
+            "{}",
+            String::from_utf8_lossy(secret)
+        );
+    }
+    assert!(contains(&checked.bytes, b"JFIF"));
+    assert!(decode(&checked.bytes).is_ok());
+}
+
+#[test]
+fn strips_xmp_from_webp() {
+    let webp = encoded(16, 16, ImageFormat::WebP);
+    let mut parts = img_parts::webp::WebP::from_bytes(webp).expect("webp");
+    parts.set_exif(Some(Bytes::from_static(b"MM\0*exif-secret")));
+    parts.chunks_mut().push(img_parts::riff::RiffChunk::new(
+        *b"XMP ",
+        img_parts::riff::RiffContent::Data(Bytes::from_static(
+            b"<x:xmpmeta>xmp-secret</x:xmpmeta>",
+        )),
+    ));
+    let with_metadata = parts.encoder().bytes();
+    assert!(contains(&with_metadata, b"xmp-secret"));
+
+    let checked = check(with_metadata).expect("accepted");
+    assert!(!contains(&checked.bytes, b"xmp-secret"));
+    assert!(!contains(&checked.bytes, b"exif-secret"));
+    assert!(decode(&checked.bytes).is_ok());
+}
+
+#[test]
+fn strips_gif_comments_and_keeps_the_animation_loop() {
+    let gif = encoded(8, 8, ImageFormat::Gif);
+    // After the header, screen descriptor and global colour table: a comment, an XMP
+    // application extension and the looping one.
+    let table = 3 * (1 << ((gif[10] & 0x07) + 1)) * usize::from(gif[10] >> 7);
+    let at = 13 + table;
+    let mut extensions = vec![0x21, 0xFE, 14];
+    extensions.extend_from_slice(b"comment-secret");
+    extensions.push(0);
+    extensions.extend_from_slice(&[0x21, 0xFF, 11]);
+    extensions.extend_from_slice(b"XMP DataXMP");
+    extensions.push(10);
+    extensions.extend_from_slice(b"xmp-secret");
+    extensions.push(0);
+    extensions.extend_from_slice(&[0x21, 0xFF, 11]);
+    extensions.extend_from_slice(b"NETSCAPE2.0");
+    extensions.extend_from_slice(&[3, 1, 0, 0, 0]);
+    let with_metadata = [&gif[..at], &extensions, &gif[at..]].concat();
+    assert!(decode(&with_metadata).is_ok());
+
+    let checked = check(Bytes::from(with_metadata)).expect("accepted");
+    assert!(!contains(&checked.bytes, b"comment-secret"));
+    assert!(!contains(&checked.bytes, b"xmp-secret"));
+    assert!(contains(&checked.bytes, b"NETSCAPE2.0"));
+    assert!(decode(&checked.bytes).is_ok());
+}
+
+#[test]
+fn applies_the_exif_orientation_before_removing_it() {
+    // 20 × 10, tagged "rotate 90° clockwise to display" (orientation 6).
+    let jpeg = encoded(20, 10, ImageFormat::Jpeg);
+    let mut parts = img_parts::jpeg::Jpeg::from_bytes(jpeg).expect("jpeg");
+    let exif = [
+        &b"MM\0*\0\0\0\x08"[..],
+        &[0, 1],                                     // one entry
+        &[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0], // Orientation, SHORT, 1, value 6
+        &[0, 0, 0, 0],                               // no next directory
+    ]
+    .concat();
+    parts.set_exif(Some(Bytes::from(exif)));
+    let checked = check(parts.encoder().bytes()).expect("accepted");
+    assert_eq!((checked.width, checked.height), (10, 20));
+    assert_eq!(checked.mime, "image/jpeg");
+    let upright = decode(&checked.bytes).expect("decodes");
+    assert_eq!((upright.width(), upright.height()), (10, 20));
+    assert!(parts_without_exif(&checked.bytes));
+}
+
+fn parts_without_exif(jpeg: &[u8]) -> bool {
+    img_parts::jpeg::Jpeg::from_bytes(Bytes::copy_from_slice(jpeg))
+        .expect("jpeg")
+        .exif()
+        .is_none()
+}
+
+#[test]
+fn refuses_a_file_whose_structure_cannot_be_read() {
+    // A GIF whose pixels decode but whose block list is cut short before its trailer.
+    let gif = encoded(8, 8, ImageFormat::Gif);
+    let mut broken = gif.to_vec();
+    broken.pop();
+    broken.push(0x99);
+    assert!(decode(&broken).is_ok(), "the pixels alone are fine");
+    match check(Bytes::from(broken)) {
+        Err(ImageError::Corrupt(_)) => {}
+        other => panic!("accepted or wrong error: {other:?}"),
+    }
 }
