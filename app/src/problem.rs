@@ -73,6 +73,9 @@ pub enum Problem {
     #[error("the task changed meanwhile; reload and try again")]
     ChangedMeanwhile,
 
+    #[error("you already have {max} uploads under way; wait for one to finish")]
+    UploadsInFlight { max: usize },
+
     // Live progress.
     #[error(
         "too many live progress streams: at most {max} at once per account; close other imgbatch pages"

@@ -166,6 +166,16 @@ pub struct Config {
     )]
     pub request_timeout_secs: u64,
 
+    /// Uploads one account may send at once (429 past it).
+    #[arg(
+        long,
+        env = "IMGBATCH_UPLOADS_PER_USER",
+        default_value_t = 2,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub uploads_per_user: u64,
+
     /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or networks,
     /// comma-separated); nobody's by default.
     #[arg(

@@ -172,7 +172,8 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
             events,
             queue_state,
         )
-        .with_manual_retries(config.manual_retries),
+        .with_manual_retries(config.manual_retries)
+        .with_uploads_per_user(config.uploads_per_user as usize),
         settings,
         models,
         keys,

@@ -17,6 +17,8 @@ async fn concurrent_submissions_never_overdraw() {
         TestServer::start_with(&[
             ("IMGBATCH_SIGNUP_CREDITS", "7"),
             ("IMGBATCH_DEMO_DELAY_MS", "0"),
+            // All twenty at once, so that only the creating transaction stands between them.
+            ("IMGBATCH_UPLOADS_PER_USER", "20"),
         ])
         .await,
     );

@@ -62,9 +62,8 @@ impl Draft {
         if bytes.len() > MAX_IMAGE_BYTES {
             return Err(too_big(&filename));
         }
-        let checked = tokio::task::spawn_blocking(move || images::check(bytes))
+        let checked = images::check_in_turn(bytes)
             .await
-            .map_err(|e| Error::Internal(format!("image check crashed: {e}")))?
             .map_err(|e| Error::Invalid(e.problem(filename.clone())))?;
         let key = Storage::new_key("originals", checked.extension);
         self.storage.put(&key, checked.bytes).await?;

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod archive;
 pub mod draft;
+mod gate;
 pub mod read;
 pub mod upload;
 pub mod views;
@@ -38,6 +39,8 @@ pub struct Batches {
     state: QueueState,
     /// Free re-runs a failed task gets from its owner.
     manual_retries: i64,
+    /// Uploads in flight, per account.
+    uploads: gate::UploadSlots,
 }
 
 /// Free re-runs of a failed task unless configured otherwise.
@@ -60,12 +63,19 @@ impl Batches {
             events,
             state,
             manual_retries: DEFAULT_MANUAL_RETRIES,
+            uploads: gate::UploadSlots::default(),
         }
     }
 
     /// Sets how many times an owner may re-run one failed task.
     pub fn with_manual_retries(mut self, limit: i64) -> Self {
         self.manual_retries = limit.max(0);
+        self
+    }
+
+    /// Sets how many uploads one account may send at once.
+    pub fn with_uploads_per_user(mut self, limit: usize) -> Self {
+        self.uploads = gate::UploadSlots::new(limit);
         self
     }
 

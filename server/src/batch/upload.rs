@@ -10,6 +10,7 @@ use multer::{Field, Multipart};
 use super::{
     Batches, Draft,
     draft::{MAX_IMAGE_BYTES, MAX_IMAGES, too_big},
+    gate::Gate,
 };
 use crate::{Error, Result, accounts::User};
 
@@ -23,7 +24,9 @@ impl Batches {
         user: &User,
         multipart: Multipart<'static>,
     ) -> Result<BatchCreated> {
-        let upload = read(multipart, self.draft()).await?;
+        let _slot = self.uploads.take(user.id)?;
+        let gate = Gate::new(self, user);
+        let upload = read(multipart, self.draft(), gate).await?;
         self.create(
             user,
             upload.draft,
@@ -46,14 +49,18 @@ pub struct Upload {
 const MAX_TEXT_BYTES: usize = 64 * 1024;
 
 /// Reads the whole body; on error, the files staged so far are removed when the draft drops.
-pub async fn read(mut multipart: Multipart<'static>, draft: Draft) -> Result<Upload> {
+pub async fn read(
+    mut multipart: Multipart<'static>,
+    draft: Draft,
+    mut gate: Gate<'_>,
+) -> Result<Upload> {
     let mut upload = Upload {
         draft,
         prompt: None,
         model: None,
         batch_name: None,
     };
-    match read_fields(&mut multipart, &mut upload).await {
+    match read_fields(&mut multipart, &mut upload, &mut gate).await {
         Ok(()) => Ok(upload),
         Err(error) => {
             drain(&mut multipart).await;
@@ -65,6 +72,23 @@ pub async fn read(mut multipart: Multipart<'static>, draft: Draft) -> Result<Upl
 /// Most of the rest of a rejected body read before answering: a client still sending would
 /// otherwise see a reset connection instead of the error message.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The image fields left in the body, skipped over (up to the drain limit).
+async fn count_images(multipart: &mut Multipart<'static>) -> usize {
+    let (mut images, mut drained) = (0, 0);
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        if matches!(field.name(), Some("images" | "images[]" | "image")) {
+            images += 1;
+        }
+        while let Ok(Some(chunk)) = field.chunk().await {
+            drained += chunk.len();
+            if drained > DRAIN_LIMIT {
+                return images;
+            }
+        }
+    }
+    images
+}
 
 async fn drain(multipart: &mut Multipart<'static>) {
     let mut drained = 0;
@@ -78,12 +102,41 @@ async fn drain(multipart: &mut Multipart<'static>) {
     }
 }
 
-async fn read_fields(multipart: &mut Multipart<'static>, upload: &mut Upload) -> Result<()> {
+async fn read_fields(
+    multipart: &mut Multipart<'static>,
+    upload: &mut Upload,
+    gate: &mut Gate<'_>,
+) -> Result<()> {
     while let Some(mut field) = multipart.next_field().await.map_err(bad_body)? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "images" | "images[]" | "image" => {
                 upload.draft.ensure_room()?;
+                let admitted = gate
+                    .before_image(
+                        upload.draft.len(),
+                        upload.prompt.as_deref(),
+                        upload.model.as_deref(),
+                    )
+                    .await;
+                if let Err(Error::PaymentRequired(Problem::NotEnoughCredits { balance, .. })) =
+                    admitted
+                {
+                    // The rest is counted, not read, so that the answer names the real total.
+                    drop(field);
+                    let total = upload.draft.len() + 1 + count_images(multipart).await;
+                    // A batch too large to exist at all says so, whatever the credits.
+                    if total > MAX_IMAGES {
+                        return Err(Error::PayloadTooLarge(Problem::TooManyImages {
+                            max: MAX_IMAGES,
+                        }));
+                    }
+                    return Err(Error::PaymentRequired(Problem::NotEnoughCredits {
+                        needed: total as i64,
+                        balance,
+                    }));
+                }
+                admitted?;
                 let filename = field
                     .file_name()
                     .map(str::to_owned)

@@ -79,6 +79,24 @@ pub fn sniff_mime(bytes: &[u8]) -> Option<&'static str> {
         .map(|(mime, _)| mime)
 }
 
+/// Full checks running at once, about one per core: decoding is CPU- and memory-bound, so more
+/// at once only adds memory (up to `MAX_ALLOC` each) without finishing sooner.
+static DECODES: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    tokio::sync::Semaphore::new(cores.max(1))
+});
+
+/// [`check`] on the blocking pool, waiting its turn among the checks running at once.
+pub async fn check_in_turn(bytes: Bytes) -> Result<Checked, ImageError> {
+    let _turn = DECODES
+        .acquire()
+        .await
+        .map_err(|_| ImageError::Corrupt("the server is shutting down".to_owned()))?;
+    tokio::task::spawn_blocking(move || check(bytes))
+        .await
+        .map_err(|e| ImageError::Corrupt(format!("the check crashed: {e}")))?
+}
+
 /// Checks a whole file: its type from the magic bytes, a successful header decode within the
 /// size limits, and a full decode under an allocation limit. Strips EXIF (GPS included) and
 /// other metadata. CPU-bound: call from `spawn_blocking`.

@@ -304,10 +304,7 @@ impl Worker {
     async fn finish(&self, task: &Claimed, bytes: bytes::Bytes, elapsed: Duration) -> Result<()> {
         // A result is checked like an upload: its type from its bytes, its size, a full decode,
         // and its metadata stripped.
-        let checked = tokio::task::spawn_blocking(move || images::check(bytes))
-            .await
-            .map_err(|e| crate::Error::Internal(format!("result check crashed: {e}")))?;
-        let checked = match checked {
+        let checked = match images::check_in_turn(bytes).await {
             Ok(checked) => checked,
             Err(error) => {
                 let message = match error {
