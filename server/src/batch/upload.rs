@@ -48,7 +48,7 @@ pub struct Upload {
 
 const MAX_TEXT_BYTES: usize = 64 * 1024;
 
-/// Reads the whole body; on error, the files staged so far are removed when the draft drops.
+/// Reads the whole body; on error, the files staged so far are removed before it returns.
 pub async fn read(
     mut multipart: Multipart<'static>,
     draft: Draft,
@@ -64,6 +64,8 @@ pub async fn read(
         Ok(()) => Ok(upload),
         Err(error) => {
             drain(&mut multipart).await;
+            // Removed before the answer, so that a client sees nothing left behind.
+            upload.draft.discard().await;
             Err(error)
         }
     }
