@@ -76,6 +76,9 @@ pub trait BatchBackend: Send + Sync + 'static {
     ) -> Result<Vec<BatchSummary>, AppError>;
     /// Cancels a batch; returns the credits refunded.
     async fn cancel_batch(&self, caller: &UserView, id: i64) -> Result<i64, AppError>;
+
+    /// Deletes a batch with its images (cancelling it first if it runs); answers the refund.
+    async fn delete_batch(&self, caller: &UserView, id: i64) -> Result<i64, AppError>;
     /// Puts a failed task back in the queue.
     /// Re-runs a failed task; answers how many manual retries it has left.
     async fn retry_task(&self, caller: &UserView, id: i64) -> Result<i64, AppError>;

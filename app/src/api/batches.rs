@@ -41,6 +41,12 @@ pub async fn history(limit: i64, offset: i64) -> Result<Vec<BatchSummary>, AppEr
 }
 
 /// Cancels a batch; answers the credits refunded.
+/// Deletes a batch of the caller's with its images; answers the credits refunded.
+#[server(prefix = "/rpc", endpoint = "delete_batch")]
+pub async fn delete_batch(id: i64) -> Result<i64, AppError> {
+    super::context::as_caller(|b, me| async move { b.delete_batch(&me, id).await }).await
+}
+
 #[server(prefix = "/rpc", endpoint = "cancel_batch")]
 pub async fn cancel_batch(id: i64) -> Result<i64, AppError> {
     super::context::as_caller(|b, me| async move { b.cancel_batch(&me, id).await }).await

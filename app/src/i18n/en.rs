@@ -94,6 +94,10 @@ pub static EN: Messages = Messages {
     cancel_confirm: "Cancel this batch? Images not started yet are refunded.",
     cancel_yes: "Yes, cancel",
     cancel_no: "Keep running",
+    delete_batch: "Delete batch",
+    delete_batch_confirm: "Delete this batch and all its images? This cannot be undone.",
+    delete_batch_yes: "Yes, delete",
+    delete_batch_no: "Keep it",
     cancelled_refunded: |n| format!("Batch cancelled; {n} credits refunded."),
     retry: "Retry",
     retried: |left| match left {

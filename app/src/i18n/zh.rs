@@ -76,6 +76,10 @@ pub static ZH: Messages = Messages {
     cancel_confirm: "取消这个批次？尚未开始的图片会退还积分。",
     cancel_yes: "确定取消",
     cancel_no: "继续处理",
+    delete_batch: "删除批次",
+    delete_batch_confirm: "删除这个批次及其全部图片？此操作无法撤销。",
+    delete_batch_yes: "确定删除",
+    delete_batch_no: "保留",
     cancelled_refunded: |n| format!("队列已取消，退还 {n} 积分。"),
     retry: "重试",
     retried: |left| match left {

@@ -47,6 +47,10 @@ impl BatchBackend for AppState {
         Ok(self.batches.cancel(&user(caller), id).await?)
     }
 
+    async fn delete_batch(&self, caller: &UserView, id: i64) -> Result<i64, AppError> {
+        Ok(self.batches.delete(&user(caller), id).await?)
+    }
+
     async fn retry_task(&self, caller: &UserView, id: i64) -> Result<i64, AppError> {
         Ok(self.batches.retry(&user(caller), id).await?)
     }

@@ -355,6 +355,47 @@ impl Batches {
         Ok(refund)
     }
 
+    /// Deletes a batch of the caller's with its images (originals, results, earlier versions);
+    /// a batch still running is cancelled first, so images not started are refunded. The credit
+    /// history keeps its entries. Answers the refund.
+    #[tracing::instrument(skip_all, fields(user_id = user.id, queue_id), err(level = "info", Display))]
+    pub async fn delete(&self, user: &User, queue_id: i64) -> Result<i64> {
+        let queue = self.owned_queue(user, queue_id, Access::Change).await?;
+        let refund = if queue.status.is_finished() {
+            0
+        } else {
+            match self.cancel(user, queue_id).await {
+                Ok(refund) => refund,
+                // It finished meanwhile: nothing to cancel.
+                Err(Error::Conflict(Problem::BatchFinished { .. })) => 0,
+                Err(other) => return Err(other),
+            }
+        };
+        let mut tx = db::begin_write(&self.db).await?;
+        let keys: Vec<(String,)> = sqlx::query_as(
+            "SELECT original_image_url FROM batch_tasks WHERE queue_id = ?
+             UNION SELECT generated_image_url FROM batch_tasks
+               WHERE queue_id = ? AND generated_image_url IS NOT NULL
+             UNION SELECT v.image_key FROM task_versions v JOIN batch_tasks t ON t.id = v.task_id
+               WHERE t.queue_id = ?",
+        )
+        .bind(queue_id)
+        .bind(queue_id)
+        .bind(queue_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        // The tasks and their versions go with it; credit entries keep their amounts.
+        sqlx::query("DELETE FROM batch_queues WHERE id = ?")
+            .bind(queue_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let keys: Vec<String> = keys.into_iter().map(|(key,)| key).collect();
+        self.storage.delete_all(&keys).await;
+        tracing::info!(files = keys.len(), refund, "batch deleted");
+        Ok(refund)
+    }
+
     /// Puts a failed task back in the queue with a fresh attempt budget, at most
     /// `manual_retries` times a task (it costs nothing, so it is bounded); answers how many
     /// remain.

@@ -92,6 +92,19 @@ pub async fn cancel(
     })))
 }
 
+pub async fn delete(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<impl IntoResponse> {
+    let refunded = state.batches.delete(&user, id).await?;
+    Ok(Json(json!({
+        "success": true,
+        "message": format!("batch deleted with its images; {refunded} credits refunded"),
+        "refunded": refunded,
+    })))
+}
+
 pub async fn retry(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -33,7 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/batch/models", get(batch::models))
         .route("/batch/create", post(batch::create))
         .route("/batch/queues", get(batch::queues))
-        .route("/batch/queue/{id}", get(batch::queue))
+        .route("/batch/queue/{id}", get(batch::queue).delete(batch::delete))
         .route("/batch/queue/{id}/cancel", post(batch::cancel))
         .route("/batch/queue/{id}/events", get(live::events))
         .route("/batch/queue/{id}/download", get(batch::download))

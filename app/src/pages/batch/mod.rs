@@ -1,6 +1,7 @@
 //! `/batch/:id`: one batch, live while it runs, with its results, the edit dialog and downloads.
 
 mod card;
+mod delete;
 mod edit_dialog;
 mod live;
 mod summary;

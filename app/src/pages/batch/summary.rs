@@ -1,9 +1,12 @@
-//! The batch's head: name, status, progress bar with `done / total`, failures, ETA, cancel and
-//! the zip download.
+//! The batch's head: name, status, progress bar with `done / total`, failures, ETA, cancel,
+//! delete and the zip download.
 
 use leptos::prelude::*;
 
-use super::live::{Feed, LiveBatch};
+use super::{
+    delete::DeleteBatch,
+    live::{Feed, LiveBatch},
+};
 use crate::{
     AppError,
     api::cancel_batch,
@@ -168,6 +171,9 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
                         </div>
                     </Show>
                 </Show>
+                <div class="ml-auto">
+                    <DeleteBatch id=Signal::derive(move || batch.with(|b| b.id)) />
+                </div>
             </div>
             <ErrorLine error=error />
             <Notice message=notice />
