@@ -166,6 +166,16 @@ pub struct Config {
     )]
     pub request_timeout_secs: u64,
 
+    /// Days after which a finished batch is deleted with its images (checked hourly); batches are
+    /// kept for good when unset.
+    #[arg(
+        long,
+        env = "IMGBATCH_RETENTION_DAYS",
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub retention_days: Option<u64>,
+
     /// Uploads one account may send at once (429 past it).
     #[arg(
         long,

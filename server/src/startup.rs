@@ -47,6 +47,8 @@ pub struct Application {
     router: Router,
     worker: Worker,
     accounts: Accounts,
+    batches: Batches,
+    retention_days: Option<u64>,
     shutdown: CancellationToken,
 }
 
@@ -63,11 +65,14 @@ impl Application {
         })?;
         let shutdown = state.shutdown.clone();
         let accounts = state.accounts.clone();
+        let batches = state.batches.clone();
         Ok(Self {
             listener,
             router: router(state),
             worker,
             accounts,
+            batches,
+            retention_days: config.retention_days,
             shutdown,
         })
     }
@@ -85,6 +90,11 @@ impl Application {
         let worker = tokio::spawn(self.worker.run(self.shutdown.clone()));
         tokio::spawn(sweep_expired_tokens(
             self.accounts.clone(),
+            self.shutdown.clone(),
+        ));
+        tokio::spawn(keep_storage_tidy(
+            self.batches.clone(),
+            self.retention_days,
             self.shutdown.clone(),
         ));
         let signal = {
@@ -299,6 +309,35 @@ async fn shutdown_signal() {
 }
 
 /// Deletes expired session and API tokens at start and every hour, until shutdown.
+/// At start and hourly: batches past the retention period, then files nothing refers to.
+async fn keep_storage_tidy(
+    batches: Batches,
+    retention_days: Option<u64>,
+    shutdown: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if let Some(days) = retention_days {
+            match batches.delete_older_than(days).await {
+                Ok(0) => {}
+                Ok(removed) => {
+                    tracing::info!(removed, days, "batches past the retention period deleted")
+                }
+                Err(error) => tracing::warn!(%error, "deleting old batches failed"),
+            }
+        }
+        match batches.sweep_orphans(crate::batch::ORPHAN_MIN_AGE).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "stored files no batch refers to removed"),
+            Err(error) => tracing::warn!(%error, "sweeping stored files failed"),
+        }
+    }
+}
+
 async fn sweep_expired_tokens(accounts: Accounts, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {

@@ -59,6 +59,19 @@ impl Storage {
             .map_err(|e| Error::Internal(format!("reading {key} failed: {e}")))
     }
 
+    /// Every stored key last written before `cutoff`.
+    pub async fn keys_written_before(&self, cutoff: std::time::SystemTime) -> Result<Vec<String>> {
+        use futures::TryStreamExt;
+        let cutoff: chrono::DateTime<chrono::Utc> = cutoff.into();
+        self.store
+            .list(None)
+            .try_filter(|meta| futures::future::ready(meta.last_modified < cutoff))
+            .map_ok(|meta| meta.location.to_string())
+            .try_collect()
+            .await
+            .map_err(|e| Error::Internal(format!("listing storage failed: {e}")))
+    }
+
     /// Removes objects, logging (not failing on) those that cannot be removed.
     pub async fn delete_all(&self, keys: &[String]) {
         for key in keys {

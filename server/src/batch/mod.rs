@@ -5,6 +5,9 @@ pub mod admin;
 pub mod archive;
 pub mod draft;
 mod gate;
+mod housekeeping;
+
+pub use housekeeping::ORPHAN_MIN_AGE;
 pub mod read;
 pub mod upload;
 pub mod views;
@@ -371,6 +374,12 @@ impl Batches {
                 Err(other) => return Err(other),
             }
         };
+        self.remove(queue_id).await?;
+        Ok(refund)
+    }
+
+    /// Removes a batch's rows and stored images (no owner check, nothing cancelled).
+    async fn remove(&self, queue_id: i64) -> Result<()> {
         let mut tx = db::begin_write(&self.db).await?;
         let keys: Vec<(String,)> = sqlx::query_as(
             "SELECT original_image_url FROM batch_tasks WHERE queue_id = ?
@@ -392,8 +401,8 @@ impl Batches {
         tx.commit().await?;
         let keys: Vec<String> = keys.into_iter().map(|(key,)| key).collect();
         self.storage.delete_all(&keys).await;
-        tracing::info!(files = keys.len(), refund, "batch deleted");
-        Ok(refund)
+        tracing::info!(queue_id, files = keys.len(), "batch deleted");
+        Ok(())
     }
 
     /// Puts a failed task back in the queue with a fresh attempt budget, at most
