@@ -73,6 +73,10 @@ pub enum Problem {
     #[error("the task changed meanwhile; reload and try again")]
     ChangedMeanwhile,
 
+    #[error(
+        "your storage is full: {used_mb} MB of your {quota_mb} MB are in use; delete batches you no longer need"
+    )]
+    StorageFull { used_mb: u64, quota_mb: u64 },
     #[error("you already have {max} uploads under way; wait for one to finish")]
     UploadsInFlight { max: usize },
 

@@ -176,6 +176,17 @@ pub struct Config {
     )]
     pub retention_days: Option<u64>,
 
+    /// Megabytes of images (originals and results) one user's batches may keep; an upload past it
+    /// is refused with 413.
+    #[arg(
+        long,
+        env = "IMGBATCH_STORAGE_QUOTA_MB",
+        default_value_t = 2048,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub storage_quota_mb: u64,
+
     /// Uploads one account may send at once (429 past it).
     #[arg(
         long,

@@ -183,7 +183,8 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
             queue_state,
         )
         .with_manual_retries(config.manual_retries)
-        .with_uploads_per_user(config.uploads_per_user as usize),
+        .with_uploads_per_user(config.uploads_per_user as usize)
+        .with_storage_quota_mb(config.storage_quota_mb),
         settings,
         models,
         keys,

@@ -62,6 +62,9 @@ pub fn zh(problem: &Problem) -> String {
         P::RetriesUsedUp { max } => {
             format!("这张图片已重试 {max} 次；请改用编辑（新的提示词会重新生成）。")
         }
+        P::StorageFull { used_mb, quota_mb } => {
+            format!("存储空间已满：你的 {quota_mb} MB 中已用 {used_mb} MB；请删除不再需要的批次。")
+        }
         P::UploadsInFlight { max } => format!("你已有 {max} 个上传正在进行；请等其中一个完成。"),
         P::TooManyStreams { max } => {
             format!("同时打开的实时进度连接过多：每个账户最多 {max} 个；请关闭其他 imgbatch 页面。")

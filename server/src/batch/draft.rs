@@ -19,6 +19,8 @@ pub struct StagedImage {
     pub key: String,
     pub mime: &'static str,
     pub filename: String,
+    /// Size as stored.
+    pub bytes: usize,
 }
 
 /// Files accepted so far for a batch that is not yet created.
@@ -66,13 +68,20 @@ impl Draft {
             .await
             .map_err(|e| Error::Invalid(e.problem(filename.clone())))?;
         let key = Storage::new_key("originals", checked.extension);
+        let stored = checked.bytes.len();
         self.storage.put(&key, checked.bytes).await?;
         self.images.push(StagedImage {
             key,
             mime: checked.mime,
             filename,
+            bytes: stored,
         });
         Ok(())
+    }
+
+    /// Bytes stored so far.
+    pub fn stored_bytes(&self) -> usize {
+        self.images.iter().map(|i| i.bytes).sum()
     }
 
     pub fn images(&self) -> &[StagedImage] {

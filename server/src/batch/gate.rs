@@ -82,6 +82,8 @@ pub struct Gate<'a> {
     user: &'a User,
     /// Images the credits pay for; `None` when the batch runs free on the user's own key.
     affordable: Option<i64>,
+    /// Bytes the user's batches already keep, when a quota applies.
+    stored: Option<u64>,
     checked: bool,
 }
 
@@ -91,6 +93,7 @@ impl<'a> Gate<'a> {
             batches,
             user,
             affordable: None,
+            stored: None,
             checked: false,
         }
     }
@@ -119,6 +122,9 @@ impl<'a> Gate<'a> {
                 None => !self.batches.keys.providers(self.user.id).await?.is_empty(),
             };
             self.affordable = (!free).then_some(self.user.credits);
+            if self.batches.storage_quota.is_some() {
+                self.stored = Some(self.batches.stored_bytes(self.user.id).await?);
+            }
         }
         match self.affordable {
             Some(balance) if count as i64 >= balance => {
@@ -129,5 +135,21 @@ impl<'a> Gate<'a> {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Whether `staged` more bytes (this upload's images so far, the next one included) fit the
+    /// user's storage quota.
+    pub fn room_for(&self, staged: usize) -> Result<()> {
+        let (Some(quota), Some(stored)) = (self.batches.storage_quota, self.stored) else {
+            return Ok(());
+        };
+        if stored + staged as u64 > quota {
+            const MB: u64 = 1024 * 1024;
+            return Err(Error::PayloadTooLarge(Problem::StorageFull {
+                used_mb: stored.div_ceil(MB),
+                quota_mb: quota / MB,
+            }));
+        }
+        Ok(())
     }
 }

@@ -44,6 +44,8 @@ pub struct Batches {
     manual_retries: i64,
     /// Uploads in flight, per account.
     uploads: gate::UploadSlots,
+    /// Bytes one user's batches may keep.
+    storage_quota: Option<u64>,
 }
 
 /// Free re-runs of a failed task unless configured otherwise.
@@ -67,6 +69,7 @@ impl Batches {
             state,
             manual_retries: DEFAULT_MANUAL_RETRIES,
             uploads: gate::UploadSlots::default(),
+            storage_quota: None,
         }
     }
 
@@ -80,6 +83,26 @@ impl Batches {
     pub fn with_uploads_per_user(mut self, limit: usize) -> Self {
         self.uploads = gate::UploadSlots::new(limit);
         self
+    }
+
+    /// Sets how many megabytes of images one user's batches may keep.
+    pub fn with_storage_quota_mb(mut self, megabytes: u64) -> Self {
+        self.storage_quota = Some(megabytes.saturating_mul(1024 * 1024));
+        self
+    }
+
+    /// Bytes of images the user's batches keep (originals and every result version).
+    pub async fn stored_bytes(&self, user_id: i64) -> Result<u64> {
+        let (bytes,): (i64,) = sqlx::query_as(
+            "SELECT COALESCE((SELECT SUM(original_bytes) FROM batch_tasks WHERE user_id = ?), 0)
+                  + COALESCE((SELECT SUM(v.image_bytes) FROM task_versions v
+                              JOIN batch_tasks t ON t.id = v.task_id WHERE t.user_id = ?), 0)",
+        )
+        .bind(user_id)
+        .bind(user_id)
+        .fetch_one(&self.db)
+        .await?;
+        Ok(bytes.max(0) as u64)
     }
 
     pub fn events(&self) -> &Events {
@@ -197,8 +220,8 @@ impl Batches {
         for (position, image) in draft.images().iter().enumerate() {
             sqlx::query(
                 "INSERT INTO batch_tasks (queue_id, user_id, original_image_url, original_mime,
-                   original_filename, prompt, model, position, charge, use_user_key)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   original_filename, prompt, model, position, charge, use_user_key, original_bytes)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(queue_id)
             .bind(user.id)
@@ -210,6 +233,7 @@ impl Batches {
             .bind(position as i64)
             .bind(per_image)
             .bind(used_user_key)
+            .bind(image.bytes as i64)
             .execute(&mut *tx)
             .await?;
         }

@@ -148,6 +148,7 @@ async fn read_fields(
                     while let Ok(Some(_)) = field.chunk().await {}
                     return Err(too_big(&filename));
                 };
+                gate.room_for(upload.draft.stored_bytes() + bytes.len())?;
                 upload.draft.add(&filename, bytes).await?;
             }
             "prompt" => upload.prompt = Some(text(&mut field, "prompt").await?),

@@ -105,6 +105,7 @@ pub async fn heartbeat(db: &Db, task_id: i64, owner: &str, lease_ms: i64) -> Res
 pub struct Outcome<'a> {
     pub image_key: &'a str,
     pub image_mime: &'a str,
+    pub image_bytes: i64,
     pub duration_ms: i64,
 }
 
@@ -129,8 +130,8 @@ pub async fn complete(db: &Db, task: &Claimed, owner: &str, outcome: Outcome<'_>
     }
     sqlx::query(
         "INSERT INTO task_versions (task_id, version, prompt, source, image_key, image_mime, duration_ms,
-           used_user_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+           used_user_key, image_bytes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(task.id)
     .bind(task.version + 1)
@@ -140,6 +141,7 @@ pub async fn complete(db: &Db, task: &Claimed, owner: &str, outcome: Outcome<'_>
     .bind(outcome.image_mime)
     .bind(outcome.duration_ms)
     .bind(task.used_user_key)
+    .bind(outcome.image_bytes)
     .execute(&mut *tx)
     .await?;
     recompute_batch(&mut tx, task.queue_id).await?;

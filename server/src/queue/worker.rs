@@ -317,11 +317,13 @@ impl Worker {
             }
         };
         let (bytes, mime, extension) = (checked.bytes, checked.mime, checked.extension);
+        let image_bytes = bytes.len() as i64;
         let key = Storage::new_key("results", extension);
         self.storage.put(&key, bytes).await?;
         let outcome = Outcome {
             image_key: &key,
             image_mime: mime,
+            image_bytes,
             duration_ms: elapsed.as_millis() as i64,
         };
         if store::complete(&self.db, task, &self.owner, outcome).await? {
