@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use integration_tests::{TestServer, fixtures};
 use reqwest::StatusCode;
-use tokio::{io::AsyncWriteExt, net::TcpStream};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
 
 fn not_an_image() -> Vec<u8> {
     b"<html>this is not a picture</html>".to_vec()
@@ -54,48 +57,60 @@ async fn one_account_sends_at_most_two_uploads_at_once() {
     let server = TestServer::start().await;
     let token = server.register("quinn", "password123").await;
 
-    // Two uploads that have sent their first bytes and then wait.
+    // Three uploads that send their first bytes and then wait: whichever reaches the server
+    // last is refused, the other two hold the account's slots.
     let mut stalled = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..3 {
         stalled.push(stalled_upload(&server, &token).await);
     }
-    // Until the server has admitted both, a probe with an unknown model is refused for that
-    // (and creates nothing); then for the uploads in flight. Probing at once can keep the
-    // stalled connections waiting, so they get a moment first.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let files = vec![("a.png", fixtures::png())];
-    let refused = wait_for_status(
-        &server,
-        &token,
-        &files,
-        "no-such-model",
-        StatusCode::TOO_MANY_REQUESTS,
-    )
-    .await;
-    assert_eq!(refused["code"], "uploads_in_flight", "{refused}");
-    assert_eq!(
-        refused["error"],
-        "you already have 2 uploads under way; wait for one to finish"
+    let mut answers = vec![String::new(); 3];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while answers.iter().all(String::is_empty) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no upload was refused"
+        );
+        for (stream, answer) in stalled.iter_mut().zip(answers.iter_mut()) {
+            let mut buffer = [0u8; 4096];
+            if let Ok(Ok(n)) =
+                tokio::time::timeout(Duration::from_millis(50), stream.read(&mut buffer)).await
+            {
+                answer.push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        }
+    }
+    let refused: Vec<&String> = answers.iter().filter(|a| !a.is_empty()).collect();
+    assert_eq!(refused.len(), 1, "{answers:?}");
+    assert!(refused[0].starts_with("HTTP/1.1 429"), "{}", refused[0]);
+    assert!(
+        refused[0].contains("you already have 2 uploads under way; wait for one to finish"),
+        "{}",
+        refused[0]
     );
+    assert!(refused[0].contains("uploads_in_flight"), "{}", refused[0]);
+    let files = vec![("a.png", fixtures::png())];
 
-    // One of them goes away: the account may send again.
-    drop(stalled.pop());
-    let created = wait_for_status(&server, &token, &files, "demo", StatusCode::OK).await;
+    // One of those waiting goes away: the account may send again.
+    let waiting = answers
+        .iter()
+        .position(String::is_empty)
+        .expect("a waiting upload");
+    drop(stalled.remove(waiting));
+    let created = wait_for_status(&server, &token, &files, StatusCode::OK).await;
     assert!(created["queueId"].as_i64().is_some(), "{created}");
 }
 
-/// Sends `files` for `model` until the answer has `status` (the server admits a new upload, or
-/// notices a closed one, within moments).
+/// Sends `files` until the answer has `status` (the server notices a closed upload within
+/// moments).
 async fn wait_for_status(
     server: &TestServer,
     token: &str,
     files: &[(&str, Vec<u8>)],
-    model: &str,
     status: StatusCode,
 ) -> serde_json::Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let (got, body) = server.try_create_batch(token, files, "sepia", model).await;
+        let (got, body) = server.try_create_batch(token, files, "sepia", "demo").await;
         if got == status {
             return body;
         }
