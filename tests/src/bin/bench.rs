@@ -1,6 +1,7 @@
 //! Benchmarks of the real server binary against the mock AI service, printed as Markdown:
-//! batch makespan against the ideal, queue overhead with an instant provider, and the upload
-//! of a full 50 × 10 MB batch. Run with `make bench` (after a release build).
+//! batch makespan against the ideal, queue overhead with an instant provider, the upload of a
+//! full 50 × 10 MB batch, and abusive uploads (8 at once, each 50 decompression bombs). Run with
+//! `make bench` (after a release build); `bench abuse` runs only the last.
 
 use std::{
     io::Cursor,
@@ -17,6 +18,11 @@ type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 #[tokio::main]
 async fn main() -> BenchResult<()> {
     let mut report = String::from("| benchmark | setting | result |\n|---|---|---|\n");
+    if std::env::args().nth(1).as_deref() == Some("abuse") {
+        abuse(&mut report).await?;
+        std::io::Write::write_all(&mut std::io::stdout(), report.as_bytes())?;
+        return Ok(());
+    }
     // With jitter the slowest slot sets the end; without it the ratio shows the queue's own cost.
     for (jitter, concurrency) in [(0.2, 1), (0.2, 3), (0.2, 10), (0.0, 3), (0.0, 10)] {
         let (measured, ideal) = makespan(concurrency, jitter).await?;
@@ -44,6 +50,7 @@ async fn main() -> BenchResult<()> {
         upload.idle_rss_mb
     ));
     eprintln!("upload: {upload:?}");
+    abuse(&mut report).await?;
     // The report is this program's output.
     std::io::Write::write_all(&mut std::io::stdout(), report.as_bytes())?;
     Ok(())
@@ -189,6 +196,66 @@ async fn upload() -> BenchResult<Upload> {
         peak_rss_mb: rss_mb(server.pid(), "VmHWM")?,
         idle_rss_mb: idle,
     })
+}
+
+/// Eight uploads at once from one account, each of 50 highly compressible 10,000 × 10,000 PNGs
+/// (300 MB of pixels each, a few hundred KB on the wire), from an account with no credits and
+/// from one with plenty: the statuses, the time to the last answer and the server's peak RSS.
+async fn abuse(report: &mut String) -> BenchResult<()> {
+    let bomb = {
+        let picture = RgbImage::new(10_000, 10_000);
+        let mut out = Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(picture).write_to(&mut out, ImageFormat::Png)?;
+        out.into_inner()
+    };
+    for credits in ["0", "2000"] {
+        let mock = MockAi::start().await;
+        let server = server_with(
+            &mock,
+            &[
+                ("IMGBATCH_SIGNUP_CREDITS", credits),
+                ("IMGBATCH_DEMO_DELAY_MS", "60000"),
+                ("IMGBATCH_STORAGE_QUOTA_MB", "100000"),
+            ],
+        )
+        .await;
+        let token = server.register("abuser", "password123").await;
+        let idle = rss_mb(server.pid(), "VmRSS")?;
+        let started = Instant::now();
+        let mut uploads = Vec::new();
+        for _ in 0..8 {
+            let mut form = Form::new().text("prompt", "bench").text("model", "demo");
+            for i in 0..50 {
+                form = form.part(
+                    "images",
+                    Part::bytes(bomb.clone()).file_name(format!("bomb-{i}.png")),
+                );
+            }
+            let request = server
+                .request(reqwest::Method::POST, "/api/batch/create", Some(&token))
+                .timeout(Duration::from_secs(600))
+                .multipart(form);
+            uploads.push(tokio::spawn(async move {
+                request.send().await.map(|r| r.status())
+            }));
+        }
+        let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+        for upload in uploads {
+            *statuses.entry(upload.await??.as_u16()).or_default() += 1;
+        }
+        let elapsed = started.elapsed();
+        let statuses: Vec<String> = statuses.iter().map(|(s, n)| format!("{n} × {s}")).collect();
+        report.push_str(&format!(
+            "| 8 uploads at once of 50 × 10,000 × 10,000 PNG ({} KB each) | {credits} credits | {}; last answer after {:.1} s; server peak RSS **{} MB** (idle {} MB) |\n",
+            bomb.len() / 1024,
+            statuses.join(", "),
+            elapsed.as_secs_f64(),
+            rss_mb(server.pid(), "VmHWM")?,
+            idle
+        ));
+        eprintln!("abuse with {credits} credits: {statuses:?} in {elapsed:?}");
+    }
+    Ok(())
 }
 
 /// A PNG of random pixels just under 10 MB: noise does not compress.
