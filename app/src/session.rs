@@ -8,6 +8,11 @@ pub const COOKIE_NAME: &str = "imgbatch_session";
 /// so no subdomain or plain-HTTP page can plant or overwrite it.
 pub const SECURE_COOKIE_NAME: &str = "__Host-imgbatch_session";
 
+/// Whether the browser reached this request over HTTPS (the configured public URL says so, or a
+/// trusted proxy's `X-Forwarded-Proto`); the server puts it in the request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServedOverHttps(pub bool);
+
 fn cookie(secure: bool, value: &str, max_age_secs: i64) -> Option<HeaderValue> {
     let (name, flag) = if secure {
         (SECURE_COOKIE_NAME, "; Secure")

@@ -226,7 +226,7 @@ pub fn router(state: AppState) -> Router {
             security::origin::same_origin_only,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state.site.clone(),
+            (state.site.clone(), state.proxies.clone()),
             security::headers::security_headers,
         ))
         .layer(CompressionLayer::new())

@@ -228,3 +228,72 @@ async fn over_https_the_cookie_is_secure_and_only_the_public_origin_may_change_t
         assert_eq!(!refused, allowed, "{origin}: {}", response.status());
     }
 }
+
+/// The `Set-Cookie` of a sign-in sent with `X-Forwarded-Proto: https` when given.
+async fn login_cookie(server: &TestServer, path: &str, forwarded_https: bool) -> String {
+    let mut builder = server
+        .request(Method::POST, path, None)
+        .header("sec-fetch-site", "same-origin");
+    if forwarded_https {
+        builder = builder.header("x-forwarded-proto", "https");
+    }
+    let builder = if path.starts_with("/rpc/") {
+        builder.form(&[("username", "proxied"), ("password", "password123")])
+    } else {
+        builder.json(&json!({ "username": "proxied", "password": "password123" }))
+    };
+    let response = builder.send().await.expect("login");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_https_proxy_the_cookie_is_secure_and_pages_send_hsts() {
+    let server = TestServer::start_with(&[("IMGBATCH_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    server.register("proxied", "password123").await;
+    for path in ["/api/auth/login", "/rpc/login"] {
+        let cookie = login_cookie(&server, path, true).await;
+        assert!(
+            cookie.starts_with("__Host-imgbatch_session="),
+            "{path}: {cookie}"
+        );
+        assert!(cookie.contains("; Secure"), "{path}: {cookie}");
+        // The same proxy passing plain HTTP on: a plain cookie.
+        let cookie = login_cookie(&server, path, false).await;
+        assert!(cookie.starts_with("imgbatch_session="), "{path}: {cookie}");
+    }
+    let page = server
+        .request(Method::GET, "/login", None)
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .expect("page");
+    assert!(
+        page.headers()
+            .contains_key(header::STRICT_TRANSPORT_SECURITY)
+    );
+
+    // Anyone else's header is not believed.
+    let server = TestServer::start().await;
+    server.register("proxied", "password123").await;
+    let cookie = login_cookie(&server, "/api/auth/login", true).await;
+    assert!(cookie.starts_with("imgbatch_session="), "{cookie}");
+    let page = server
+        .request(Method::GET, "/login", None)
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .expect("page");
+    assert!(
+        !page
+            .headers()
+            .contains_key(header::STRICT_TRANSPORT_SECURITY)
+    );
+}

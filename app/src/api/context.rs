@@ -37,7 +37,12 @@ pub fn forget() {
 }
 
 fn secure_cookies() -> bool {
-    backend().is_ok_and(|b| b.secure_cookies())
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<session::ServedOverHttps>().copied())
+        .map_or_else(
+            || backend().is_ok_and(|b| b.secure_cookies()),
+            |https| https.0,
+        )
 }
 
 /// Gives a failed server function a fitting HTTP status (the default is 500). Plain form posts

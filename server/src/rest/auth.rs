@@ -1,7 +1,8 @@
 //! `/api/auth/*`: register, log in, log out, who am I.
 
+use app::session::ServedOverHttps;
 use axum::{
-    Json,
+    Extension, Json,
     extract::State,
     http::{HeaderMap, StatusCode, header},
     response::{AppendHeaders, IntoResponse},
@@ -36,39 +37,34 @@ fn session_response(status: StatusCode, session: Session, secure: bool) -> impl 
 
 pub async fn register(
     State(state): State<AppState>,
+    Extension(ServedOverHttps(https)): Extension<ServedOverHttps>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<impl IntoResponse> {
     let session = state
         .accounts
         .register(&body.username, &body.password)
         .await?;
-    Ok(session_response(
-        StatusCode::CREATED,
-        session,
-        state.site.is_https(),
-    ))
+    Ok(session_response(StatusCode::CREATED, session, https))
 }
 
 pub async fn login(
     State(state): State<AppState>,
+    Extension(ServedOverHttps(https)): Extension<ServedOverHttps>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<impl IntoResponse> {
     let session = state.accounts.login(&body.username, &body.password).await?;
-    Ok(session_response(
-        StatusCode::OK,
-        session,
-        state.site.is_https(),
-    ))
+    Ok(session_response(StatusCode::OK, session, https))
 }
 
 pub async fn logout(
     State(state): State<AppState>,
+    Extension(ServedOverHttps(https)): Extension<ServedOverHttps>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse> {
     if let Some(token) = app::session::token_from_headers(&headers) {
         state.accounts.logout(&token).await?;
     }
-    let cookie = app::session::clear_cookie(state.site.is_https());
+    let cookie = app::session::clear_cookie(https);
     Ok((
         AppendHeaders(cookie.map(|c| (header::SET_COOKIE, c))),
         message("signed out"),
@@ -78,11 +74,12 @@ pub async fn logout(
 /// Revokes every session and API token of the caller, this one included.
 pub async fn logout_everywhere(
     State(state): State<AppState>,
+    Extension(ServedOverHttps(https)): Extension<ServedOverHttps>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse> {
     let token = app::session::token_from_headers(&headers).ok_or(crate::Error::Unauthorized)?;
     let ended = state.accounts.logout_everywhere(&token).await?;
-    let cookie = app::session::clear_cookie(state.site.is_https());
+    let cookie = app::session::clear_cookie(https);
     Ok((
         AppendHeaders(cookie.map(|c| (header::SET_COOKIE, c))),
         Json(json!({

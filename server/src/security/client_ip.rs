@@ -39,6 +39,19 @@ impl TrustedProxies {
         self.0.iter().any(|net| net.contains(&ip))
     }
 
+    /// Whether a trusted proxy says the browser reached it over HTTPS (`X-Forwarded-Proto`,
+    /// the value nearest to this server when there are several).
+    pub fn forwarded_https(&self, peer: IpAddr, headers: &HeaderMap) -> bool {
+        self.trusts(peer)
+            && headers
+                .get_all("x-forwarded-proto")
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .next_back()
+                .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+    }
+
     /// The client's address: `peer` itself unless it is a trusted proxy; then, reading
     /// `X-Forwarded-For` from the nearest hop back, the first address that is not.
     pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {

@@ -11,15 +11,27 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use http::{HeaderValue, header};
 use rand::RngCore as _;
 
-use super::Site;
-use app::csp::CspNonce;
+use std::net::SocketAddr;
 
-/// Middleware: hands the page renderer a nonce and sets the headers on the way out.
+use axum::extract::ConnectInfo;
+
+use super::{Site, client_ip::TrustedProxies};
+use app::{csp::CspNonce, session::ServedOverHttps};
+
+/// Middleware: decides whether the request came over HTTPS (for the cookie and HSTS), hands the
+/// page renderer a nonce and sets the headers on the way out.
 pub async fn security_headers(
-    State(site): State<Site>,
+    State((site, proxies)): State<(Site, TrustedProxies)>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let https = site.is_https()
+        || peer.is_some_and(|peer| proxies.forwarded_https(peer, request.headers()));
+    request.extensions_mut().insert(ServedOverHttps(https));
     let nonce = new_nonce();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
@@ -41,7 +53,7 @@ pub async fn security_headers(
     headers
         .entry(header::X_CONTENT_TYPE_OPTIONS)
         .or_insert(HeaderValue::from_static("nosniff"));
-    if site.is_https() {
+    if https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
