@@ -1,12 +1,14 @@
 //! Reusable pieces of the UI.
 
 mod auth_forms;
+mod confirm;
 mod guard;
 mod header;
 mod notice;
 mod status;
 
 pub use auth_forms::AuthForms;
+pub use confirm::ConfirmButton;
 pub use guard::RequireUser;
 pub use header::Header;
 pub use notice::{ErrorLine, LoadFailed, Loading, Notice, describe};

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     AppError,
     api::cancel_batch,
-    components::{ErrorLine, Notice, StatusBadge},
+    components::{ConfirmButton, ErrorLine, Notice, StatusBadge},
     i18n::use_t,
     state::use_session,
 };
@@ -20,7 +20,6 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
     let t = use_t();
     let session = use_session();
     let batch = live.batch;
-    let confirming = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
     let notice = RwSignal::new(None::<String>);
     // The clock is only read in the browser, after hydration, so both renders agree.
@@ -58,9 +57,8 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
         let seconds = (left / 1000.0).ceil() as u64;
         Some((t().eta)(&format!("{}:{:02}", seconds / 60, seconds % 60)))
     };
-    let cancel = move |_| {
+    let cancel = move |()| {
         let id = batch.with_untracked(|b| b.id);
-        confirming.set(false);
         leptos::task::spawn_local(async move {
             match cancel_batch(id).await {
                 Ok(refunded) => {
@@ -138,38 +136,14 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
                     </a>
                 </Show>
                 <Show when=move || !batch.with(|b| b.status.is_finished())>
-                    <Show
-                        when=move || confirming.get()
-                        fallback=move || {
-                            view! {
-                                <button
-                                    type="button"
-                                    class="rounded-lg px-3 py-1.5 text-sm font-medium text-red-700 ring-1 ring-red-300 hover:bg-red-50"
-                                    on:click=move |_| confirming.set(true)
-                                >
-                                    {move || t().cancel_batch}
-                                </button>
-                            }
-                        }
-                    >
-                        <div role="group" class="flex flex-wrap items-center gap-2 rounded-lg bg-red-50 p-2 text-sm text-red-900">
-                            <span>{move || t().cancel_confirm}</span>
-                            <button
-                                type="button"
-                                class="rounded-md bg-red-600 px-2.5 py-1 font-medium text-white hover:bg-red-500"
-                                on:click=cancel
-                            >
-                                {move || t().cancel_yes}
-                            </button>
-                            <button
-                                type="button"
-                                class="rounded-md px-2.5 py-1 ring-1 ring-red-300 hover:bg-white"
-                                on:click=move |_| confirming.set(false)
-                            >
-                                {move || t().cancel_no}
-                            </button>
-                        </div>
-                    </Show>
+                    <ConfirmButton
+                        label=|t| t.cancel_batch
+                        question=|t| t.cancel_confirm
+                        yes=|t| t.cancel_yes
+                        no=|t| t.cancel_no
+                        button_class="rounded-lg px-3 py-1.5 text-sm font-medium text-red-700 ring-1 ring-red-300 hover:bg-red-50"
+                        on_confirm=cancel
+                    />
                 </Show>
                 <div class="ml-auto">
                     <DeleteBatch id=Signal::derive(move || batch.with(|b| b.id)) />
