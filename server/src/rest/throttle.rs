@@ -4,14 +4,14 @@
 //! (see `accounts::backoff`).
 
 use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr},
+    net::{IpAddr, Ipv4Addr},
     num::NonZeroU32,
     sync::Arc,
     time::Duration,
 };
 
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     middleware::Next,
     response::Response,
 };
@@ -22,7 +22,7 @@ use governor::{
 
 use crate::{
     Error,
-    security::client_ip::{TrustedProxies, bucket},
+    security::client_ip::{self, TrustedProxies, bucket},
 };
 
 /// Attempts one address may make at once before it has to wait.
@@ -76,10 +76,7 @@ pub async fn limit(
     if !PATHS.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let peer = client_ip::peer(request.extensions()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let ip = bucket(throttle.proxies.client_ip(peer, request.headers()));
     if throttle.limiter.len() > MAX_TRACKED {
         throttle.limiter.retain_recent();

@@ -78,6 +78,13 @@ impl TrustedProxies {
     }
 }
 
+/// The address of the socket a request came in on (absent only in tests without a listener).
+pub fn peer(extensions: &http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
 /// IPv4 addresses written as IPv6 (`::ffff:a.b.c.d`) are IPv4.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {

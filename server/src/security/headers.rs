@@ -11,11 +11,10 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use http::{HeaderValue, header};
 use rand::RngCore as _;
 
-use std::net::SocketAddr;
-
-use axum::extract::ConnectInfo;
-
-use super::{Site, client_ip::TrustedProxies};
+use super::{
+    Site,
+    client_ip::{self, TrustedProxies},
+};
 use app::{csp::CspNonce, session::ServedOverHttps};
 
 /// Middleware: decides whether the request came over HTTPS (for the cookie and HSTS), hands the
@@ -25,10 +24,7 @@ pub async fn security_headers(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
+    let peer = client_ip::peer(request.extensions());
     let https = site.is_https()
         || peer.is_some_and(|peer| proxies.forwarded_https(peer, request.headers()));
     request.extensions_mut().insert(ServedOverHttps(https));
