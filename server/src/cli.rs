@@ -28,6 +28,8 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write the REST API's OpenAPI document (the one served at /api/openapi.json) to stdout.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +83,12 @@ async fn run(cli: Cli) -> Result<()> {
                 .await?
                 .run_until_stopped()
                 .await
+        }
+        Command::Openapi => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", crate::rest::openapi::json())
+                .map_err(|e| crate::Error::Internal(format!("cannot write the document: {e}")))
         }
         Command::Migrate => {
             startup::open_database(&config).await?;

@@ -27,7 +27,7 @@ pub struct Preset {
 }
 
 /// Fields of a new preset.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewPreset {
     pub title: String,

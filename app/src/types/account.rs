@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A user as the UI and the REST API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
     pub id: i64,
@@ -12,6 +13,7 @@ pub struct UserView {
 
 /// Why a balance changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum LedgerReason {
     /// Starting credits of a new account.
@@ -53,6 +55,7 @@ impl LedgerReason {
 
 /// One change of a balance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerEntry {
     pub id: i64,
@@ -66,6 +69,7 @@ pub struct LedgerEntry {
 
 /// Whether the caller has stored an API key of their own for a provider (never the key itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct KeyStatus {
     pub provider: String,

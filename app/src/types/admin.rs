@@ -4,6 +4,7 @@ use super::{BatchView, Status};
 
 /// A batch with its owner's name, for monitoring.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminBatch {
     #[serde(flatten)]
@@ -13,6 +14,11 @@ pub struct AdminBatch {
 
 /// Filters for the admin's batch list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ssr",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueFilter {
     pub status: Option<Status>,
@@ -24,6 +30,7 @@ pub struct QueueFilter {
 
 /// A user in the admin's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminUser {
     pub id: i64,
@@ -36,6 +43,7 @@ pub struct AdminUser {
 
 /// One day of the images-per-day chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DayStats {
     /// `YYYY-MM-DD` (UTC).
@@ -53,6 +61,7 @@ pub struct DayStats {
 
 /// The dashboard numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
     pub images_per_day: Vec<DayStats>,
@@ -68,6 +77,7 @@ pub struct Stats {
 
 /// The queue right now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct QueueNow {
     pub waiting: i64,

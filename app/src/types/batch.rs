@@ -4,6 +4,7 @@ use super::Status;
 
 /// A batch: one prompt and model over many images.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchView {
     pub id: i64,
@@ -38,6 +39,7 @@ impl BatchView {
 
 /// One generated image of a task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct VersionView {
     pub version: i64,
@@ -50,6 +52,7 @@ pub struct VersionView {
 
 /// One image of a batch, with its URLs, progress and versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TaskView {
     pub id: i64,
@@ -77,6 +80,7 @@ pub struct TaskView {
 
 /// A batch with its tasks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BatchDetail {
     pub queue: BatchView,
     pub tasks: Vec<TaskView>,
@@ -84,6 +88,7 @@ pub struct BatchDetail {
 
 /// A batch in the history list, with a few thumbnails.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchSummary {
     #[serde(flatten)]
@@ -94,6 +99,7 @@ pub struct BatchSummary {
 
 /// What creating a batch answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchCreated {
     pub queue_id: i64,
@@ -104,6 +110,7 @@ pub struct BatchCreated {
 
 /// Which image an edit starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EditSource {
     /// The latest result.
@@ -124,6 +131,7 @@ impl EditSource {
 
 /// A model users can pick.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ModelView {
     pub id: String,
@@ -141,6 +149,7 @@ impl ModelView {
 
 /// A preset prompt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PresetView {
     pub id: i64,
@@ -155,6 +164,7 @@ pub struct PresetView {
 
 /// Fields of a preset to create or change; absent ones keep their value (or their default).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PresetChanges {
     pub title: Option<String>,

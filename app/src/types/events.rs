@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kinds of event in a batch's live-progress stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
     /// The whole batch ([`super::BatchDetail`]); first on every connection.
@@ -31,6 +32,7 @@ impl EventKind {
 
 /// How far a running task is.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ProgressUpdate {
     pub task_id: i64,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a batch or a task stands. Batches and tasks share the same five states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Waiting for a free slot (or for its next retry).

@@ -1,14 +1,19 @@
 //! `/api/admin/*`: settings and presets, for administrators only.
 
+use app::types::{AdminUser as UserRow, PresetView};
 use axum::{
-    Json,
     extract::State,
     response::{IntoResponse, Redirect},
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::ToSchema;
 
-use super::{ApiJson, ApiPath, data, message};
+use super::{
+    ApiJson, ApiPath,
+    answers::{Concurrency, Data, ErrorBody, Message},
+    data, message,
+};
 use crate::{
     Error, Result,
     accounts::Accounts,
@@ -17,19 +22,39 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ConcurrencyBody {
+    /// A whole number from 1 to 10.
+    #[schema(value_type = i64, minimum = 1, maximum = 10)]
     concurrency: Option<Value>,
 }
 
+/// How many provider calls run at once, on the whole server.
+#[utoipa::path(
+    get,
+    path = "/admin/config/concurrency",
+    tag = "admin",
+    responses((status = 200, description = "The limit", body = Data<Concurrency>))
+)]
 pub async fn get_concurrency(
     State(state): State<AppState>,
     _admin: AdminUser,
 ) -> Result<impl IntoResponse> {
     let concurrency = state.settings.concurrency().await?;
-    Ok(data(json!({ "concurrency": concurrency })))
+    Ok(data(Concurrency { concurrency }))
 }
 
+/// Changes the limit; running work adapts at once.
+#[utoipa::path(
+    post,
+    path = "/admin/config/concurrency",
+    tag = "admin",
+    request_body = ConcurrencyBody,
+    responses(
+        (status = 200, description = "The new limit", body = Data<Concurrency>),
+        (status = 400, description = "Not a whole number from 1 to 10, or malformed JSON", body = ErrorBody),
+    )
+)]
 pub async fn set_concurrency(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -38,11 +63,16 @@ pub async fn set_concurrency(
     // A missing field gets the same answer as a wrong value: what is accepted.
     let value = body.concurrency.unwrap_or(Value::Null);
     let concurrency = state.settings.set_concurrency(&value).await?;
-    Ok(Json(
-        json!({ "success": true, "data": { "concurrency": concurrency } }),
-    ))
+    Ok(data(Concurrency { concurrency }))
 }
 
+/// Every preset, active or not.
+#[utoipa::path(
+    get,
+    path = "/admin/presets",
+    tag = "admin",
+    responses((status = 200, description = "The presets", body = Data<Vec<PresetView>>))
+)]
 pub async fn list_presets(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -50,6 +80,14 @@ pub async fn list_presets(
     Ok(data(state.presets.all().await?))
 }
 
+/// Adds a preset.
+#[utoipa::path(
+    post,
+    path = "/admin/presets",
+    tag = "admin",
+    request_body = NewPreset,
+    responses((status = 200, description = "The new preset", body = Data<PresetView>))
+)]
 pub async fn create_preset(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -58,6 +96,15 @@ pub async fn create_preset(
     Ok(data(state.presets.create(body).await?))
 }
 
+/// Changes the fields given.
+#[utoipa::path(
+    put,
+    path = "/admin/presets/{id}",
+    tag = "admin",
+    params(("id" = i64, Path, description = "The preset id")),
+    request_body = PresetChanges,
+    responses((status = 200, description = "The preset as changed", body = Data<PresetView>))
+)]
 pub async fn update_preset(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -67,6 +114,14 @@ pub async fn update_preset(
     Ok(data(state.presets.update(id, body).await?))
 }
 
+/// Deletes a preset.
+#[utoipa::path(
+    delete,
+    path = "/admin/presets/{id}",
+    tag = "admin",
+    params(("id" = i64, Path, description = "The preset id")),
+    responses((status = 200, description = "Deleted", body = Message))
+)]
 pub async fn delete_preset(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -76,6 +131,14 @@ pub async fn delete_preset(
     Ok(message("preset deleted"))
 }
 
+/// Every user's batches, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/batch/queues",
+    tag = "admin",
+    params(app::types::QueueFilter),
+    responses((status = 200, description = "The batches with their owners", body = Data<Vec<app::types::AdminBatch>>))
+)]
 pub async fn batch_queues(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -84,6 +147,13 @@ pub async fn batch_queues(
     Ok(data(crate::batch::admin::queues(&state.db, &filter).await?))
 }
 
+/// Images per day, success rate, mean processing time, credits spent and the queue now.
+#[utoipa::path(
+    get,
+    path = "/admin/batch/stats",
+    tag = "admin",
+    responses((status = 200, description = "The statistics", body = Data<app::types::Stats>))
+)]
 pub async fn batch_stats(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -93,15 +163,33 @@ pub async fn batch_stats(
     ))
 }
 
+/// Every user.
+#[utoipa::path(
+    get,
+    path = "/admin/users",
+    tag = "admin",
+    responses((status = 200, description = "The users", body = Data<Vec<UserRow>>))
+)]
 pub async fn users(State(state): State<AppState>, _admin: AdminUser) -> Result<impl IntoResponse> {
     Ok(data(state.accounts.list_users().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct GrantBody {
+    /// A whole number from -1,000,000 to 1,000,000, not 0; taking away stops at zero.
+    #[schema(value_type = i64, minimum = -1_000_000, maximum = 1_000_000)]
     amount: Option<Value>,
 }
 
+/// Adds (or takes away) credits, written to the user's ledger.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/credits",
+    tag = "admin",
+    params(("id" = i64, Path, description = "The user id")),
+    request_body = GrantBody,
+    responses((status = 200, description = "The user after the grant", body = Data<UserRow>))
+)]
 pub async fn grant_credits(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -112,12 +200,25 @@ pub async fn grant_credits(
     Ok(data(state.accounts.grant_credits_to(id, amount).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleBody {
+    #[schema(value_type = bool)]
     is_admin: Option<Value>,
 }
 
+/// Grants or revokes the administrator role (not one's own).
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/admin",
+    tag = "admin",
+    params(("id" = i64, Path, description = "The user id")),
+    request_body = RoleBody,
+    responses(
+        (status = 200, description = "The user with the new role", body = Data<UserRow>),
+        (status = 409, description = "An administrator cannot revoke their own role", body = ErrorBody),
+    )
+)]
 pub async fn set_admin(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
@@ -133,6 +234,13 @@ pub async fn set_admin(
 }
 
 /// The seed's admin entry point: the admin pages (which check the role themselves).
+#[utoipa::path(
+    get,
+    path = "/admin/panel",
+    tag = "admin",
+    security(()),
+    responses((status = 303, description = "To the admin pages at `/admin`"))
+)]
 pub async fn panel() -> Redirect {
     Redirect::to("/admin")
 }

@@ -2,10 +2,22 @@
 
 use axum::{extract::State, response::IntoResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-use super::{ApiJson, ApiPath, data, message};
+use super::{
+    ApiJson, ApiPath,
+    answers::{Data, Message},
+    data, message,
+};
 use crate::{Result, auth::CurrentUser, state::AppState};
 
+/// Which providers the caller has a key for (masked).
+#[utoipa::path(
+    get,
+    path = "/user/keys",
+    tag = "keys",
+    responses((status = 200, description = "One entry per provider", body = Data<Vec<app::types::KeyStatus>>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -13,12 +25,22 @@ pub async fn list(
     Ok(data(state.keys.statuses(&user, &state.models).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyBody {
+    /// The provider's API key; stored encrypted and never shown again.
     api_key: String,
 }
 
+/// Stores the caller's key for a provider; that provider's images then cost no credits.
+#[utoipa::path(
+    put,
+    path = "/user/keys/{provider}",
+    tag = "keys",
+    params(("provider" = String, Path, description = "A provider of `/api/batch/models`, e.g. `openai`")),
+    request_body = KeyBody,
+    responses((status = 200, description = "Saved", body = Message))
+)]
 pub async fn set(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -34,6 +56,14 @@ pub async fn set(
     ))
 }
 
+/// Removes the caller's key for a provider.
+#[utoipa::path(
+    delete,
+    path = "/user/keys/{provider}",
+    tag = "keys",
+    params(("provider" = String, Path, description = "The provider")),
+    responses((status = 200, description = "Removed", body = Message))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -28,9 +28,24 @@ use crate::{
     state::AppState,
 };
 
+/// Live progress of one batch.
+///
 /// A `snapshot` first (the whole batch; also what a client resuming with `Last-Event-ID` or
 /// falling behind gets), then `queue`, `task` and `progress` changes, and `end` once the batch
 /// has finished. Event ids grow strictly.
+#[utoipa::path(
+    get,
+    path = "/batch/queue/{id}/events",
+    tag = "batches",
+    params(
+        ("id" = i64, Path, description = "The batch id"),
+        ("Last-Event-ID" = Option<String>, Header, description = "The last event seen, when reconnecting"),
+    ),
+    responses(
+        (status = 200, description = "Server-Sent Events: `snapshot` (the batch and its tasks), then `queue`, `task` and `progress`; `end` once the batch has finished", content_type = "text/event-stream", body = String),
+        (status = 429, description = "Too many live streams for this account or on the server", body = super::answers::ErrorBody),
+    )
+)]
 pub async fn events(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

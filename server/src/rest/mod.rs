@@ -2,76 +2,85 @@
 //! service layer that parse, call and shape `{"success":…}` answers.
 
 mod admin;
+mod answers;
 mod auth;
 mod batch;
+mod docs_page;
 mod extract;
 mod keys;
 mod live;
+pub mod openapi;
 mod presets;
 pub mod throttle;
 
-use axum::{
-    Json, Router,
-    routing::{get, post, put},
-};
-use serde::Serialize;
-use serde_json::{Value, json};
+use axum::{Router, http::header, response::IntoResponse};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{Error, state::AppState};
 
+pub use answers::{data, message};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
+
+/// Every operation under `/api`, each routed from its own OpenAPI description.
+fn operations() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_everywhere))
+        .routes(routes!(auth::me))
+        .routes(routes!(presets::active))
+        .routes(routes!(batch::models))
+        .routes(routes!(batch::create))
+        .routes(routes!(batch::queues))
+        .routes(routes!(batch::queue, batch::delete))
+        .routes(routes!(batch::cancel))
+        .routes(routes!(live::events))
+        .routes(routes!(batch::download))
+        .routes(routes!(batch::retry))
+        .routes(routes!(batch::edit))
+        .routes(routes!(batch::original))
+        .routes(routes!(batch::result))
+        .routes(routes!(batch::version))
+        .routes(routes!(keys::list))
+        .routes(routes!(keys::set, keys::delete))
+        .routes(routes!(admin::panel))
+        .routes(routes!(admin::users))
+        .routes(routes!(admin::grant_credits))
+        .routes(routes!(admin::set_admin))
+        .routes(routes!(admin::batch_queues))
+        .routes(routes!(admin::batch_stats))
+        .routes(routes!(admin::get_concurrency, admin::set_concurrency))
+        .routes(routes!(admin::list_presets, admin::create_preset))
+        .routes(routes!(admin::update_preset, admin::delete_preset))
+        .routes(routes!(openapi_json))
+        .routes(routes!(docs_page::page))
+}
+
+/// The OpenAPI document of everything under `/api`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    openapi::document(operations().into_openapi())
+}
 
 /// Every route under `/api`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/register", post(auth::register))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/logout-everywhere", post(auth::logout_everywhere))
-        .route("/auth/me", get(auth::me))
-        .route("/batch/presets", get(presets::active))
-        .route("/batch/models", get(batch::models))
-        .route("/batch/create", post(batch::create))
-        .route("/batch/queues", get(batch::queues))
-        .route("/batch/queue/{id}", get(batch::queue).delete(batch::delete))
-        .route("/batch/queue/{id}/cancel", post(batch::cancel))
-        .route("/batch/queue/{id}/events", get(live::events))
-        .route("/batch/queue/{id}/download", get(batch::download))
-        .route("/batch/task/{id}/retry", post(batch::retry))
-        .route("/batch/task/{id}/edit", post(batch::edit))
-        .route("/batch/task/{id}/original", get(batch::original))
-        .route("/batch/task/{id}/result", get(batch::result))
-        .route("/batch/task/{id}/versions/{version}", get(batch::version))
-        .route("/user/keys", get(keys::list))
-        .route("/user/keys/{provider}", put(keys::set).delete(keys::delete))
-        .route("/admin/panel", get(admin::panel))
-        .route("/admin/users", get(admin::users))
-        .route("/admin/users/{id}/credits", post(admin::grant_credits))
-        .route("/admin/users/{id}/admin", post(admin::set_admin))
-        .route("/admin/batch/queues", get(admin::batch_queues))
-        .route("/admin/batch/stats", get(admin::batch_stats))
-        .route(
-            "/admin/config/concurrency",
-            get(admin::get_concurrency).post(admin::set_concurrency),
-        )
-        .route(
-            "/admin/presets",
-            get(admin::list_presets).post(admin::create_preset),
-        )
-        .route(
-            "/admin/presets/{id}",
-            put(admin::update_preset).delete(admin::delete_preset),
-        )
+    let (router, _) = operations().split_for_parts();
+    router
         .fallback(|| async { Error::NotFound("API endpoint") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
 }
 
-/// `{"success":true,"data":…}`
-pub fn data<T: Serialize>(data: T) -> Json<Value> {
-    Json(json!({ "success": true, "data": data }))
-}
-
-/// `{"success":true,"message":…}`
-pub fn message(message: &str) -> Json<Value> {
-    Json(json!({ "success": true, "message": message }))
+/// This API's OpenAPI 3.1 document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "reference",
+    security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
+)]
+async fn openapi_json() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        openapi::json(),
+    )
 }

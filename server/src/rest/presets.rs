@@ -3,13 +3,15 @@
 use app::types::PresetView;
 use axum::{extract::State, response::IntoResponse};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::data;
+use super::{answers::Data, data};
 use crate::{Result, auth::CurrentUser, state::AppState};
 
-#[derive(Serialize)]
+/// A prompt an administrator prepared.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct PublicPreset {
+pub struct PublicPreset {
     id: i64,
     title: String,
     content: String,
@@ -29,6 +31,13 @@ impl From<PresetView> for PublicPreset {
     }
 }
 
+/// The active presets, in their order.
+#[utoipa::path(
+    get,
+    path = "/batch/presets",
+    tag = "batches",
+    responses((status = 200, description = "The presets", body = Data<Vec<PublicPreset>>))
+)]
 pub async fn active(
     State(state): State<AppState>,
     _user: CurrentUser,
