@@ -127,6 +127,8 @@ pub enum Problem {
     PresetFieldEmpty { field: PresetField },
     #[error("{field} is longer than {max} characters")]
     PresetFieldTooLong { field: PresetField, max: usize },
+    #[error("sortOrder must be a whole number from -{max} to {max}")]
+    SortOrderRange { max: i64 },
 }
 
 impl Problem {

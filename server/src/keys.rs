@@ -44,7 +44,7 @@ impl UserKeys {
         if api_key.is_empty() {
             return Err(Error::Invalid(Problem::KeyEmpty));
         }
-        if api_key.len() > 500 {
+        if api_key.chars().count() > 500 {
             return Err(Error::Invalid(Problem::KeyTooLong { max: 500 }));
         }
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);

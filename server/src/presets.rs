@@ -12,6 +12,7 @@ use crate::{
 const MAX_TITLE: usize = 100;
 const MAX_CONTENT: usize = 4_000;
 const MAX_CATEGORY: usize = 50;
+const MAX_SORT_ORDER: i64 = 1_000_000_000;
 
 /// A preset as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -30,11 +31,17 @@ pub struct Preset {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewPreset {
+    #[schema(pattern = r"\S", max_length = 100)]
     pub title: String,
+    #[schema(pattern = r"\S", max_length = 4000)]
     pub content: String,
+    /// "general" when not given.
     #[serde(default)]
+    #[schema(pattern = r"\S", max_length = 50)]
     pub category: Option<String>,
+    /// Presets are listed by it; after the last one when not given.
     #[serde(default)]
+    #[schema(minimum = -1_000_000_000, maximum = 1_000_000_000)]
     pub sort_order: Option<i64>,
     #[serde(default)]
     pub is_active: Option<bool>,
@@ -105,13 +112,13 @@ impl Presets {
         };
         let mut tx = db::begin_write(&self.db).await?;
         let sort_order = match new.sort_order {
-            Some(order) => order,
+            Some(order) => check_sort_order(order)?,
             None => {
                 let (max,): (i64,) =
                     sqlx::query_as("SELECT COALESCE(MAX(sort_order), 0) FROM preset_prompts")
                         .fetch_one(&mut *tx)
                         .await?;
-                max + 10
+                max.saturating_add(10).min(MAX_SORT_ORDER)
             }
         };
         let (id,): (i64,) = sqlx::query_as(
@@ -143,6 +150,7 @@ impl Presets {
             .category
             .map(|c| text(PresetField::Category, &c, MAX_CATEGORY))
             .transpose()?;
+        let sort_order = changes.sort_order.map(check_sort_order).transpose()?;
         let updated = sqlx::query(
             "UPDATE preset_prompts SET \
                title = COALESCE(?, title), content = COALESCE(?, content), \
@@ -154,7 +162,7 @@ impl Presets {
         .bind(title)
         .bind(content)
         .bind(category)
-        .bind(changes.sort_order)
+        .bind(sort_order)
         .bind(changes.is_active)
         .bind(id)
         .execute(&self.db)
@@ -179,6 +187,15 @@ impl Presets {
 }
 
 /// A trimmed, non-empty text of at most `max` characters.
+fn check_sort_order(order: i64) -> Result<i64> {
+    if !(-MAX_SORT_ORDER..=MAX_SORT_ORDER).contains(&order) {
+        return Err(Error::Invalid(Problem::SortOrderRange {
+            max: MAX_SORT_ORDER,
+        }));
+    }
+    Ok(order)
+}
+
 fn text(field: PresetField, value: &str, max: usize) -> Result<String> {
     let value = value.trim();
     if value.is_empty() {

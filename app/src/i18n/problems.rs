@@ -97,6 +97,7 @@ pub fn zh(problem: &Problem) -> String {
         P::PresetFieldTooLong { field, max } => {
             format!("{}超过 {max} 个字符。", preset_field(*field))
         }
+        P::SortOrderRange { max } => format!("排序须为 -{max} 到 {max} 之间的整数。"),
     }
 }
 

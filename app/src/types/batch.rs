@@ -167,9 +167,13 @@ pub struct PresetView {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PresetChanges {
+    #[cfg_attr(feature = "ssr", schema(pattern = r"\S", max_length = 100))]
     pub title: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"\S", max_length = 4000))]
     pub content: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"\S", max_length = 50))]
     pub category: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(minimum = -1_000_000_000, maximum = 1_000_000_000))]
     pub sort_order: Option<i64>,
     pub is_active: Option<bool>,
 }

@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// Largest credit grant (either way) in one go.
-const MAX_GRANT: i64 = 1_000_000;
+pub const MAX_GRANT: i64 = 1_000_000;
 
 const ADMIN_USER_SQL: &str = "SELECT u.id, u.username, u.is_admin, u.credits, u.created_at,
        (SELECT COUNT(*) FROM batch_queues q WHERE q.user_id = u.id) AS batches

@@ -1,6 +1,7 @@
 //! Accounts: registration, login, sessions and the credit balance.
 
 mod admin;
+pub use admin::MAX_GRANT;
 mod backoff;
 pub mod credits;
 mod validate;

@@ -76,7 +76,22 @@ impl Drop for UploadSlot {
     }
 }
 
-/// Decides, before each image is read, whether the batch could still be created.
+/// What an upload asks before it reads each image.
+pub trait Admission: Send {
+    /// Before image number `count + 1`: may the upload go on, given the text fields sent so far?
+    fn before_image(
+        &mut self,
+        count: usize,
+        prompt: Option<&str>,
+        model: Option<&str>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Whether `staged` bytes (this upload's images so far, the next one included) may be kept.
+    fn room_for(&self, staged: usize) -> Result<()>;
+}
+
+/// Decides, from the account, its keys and the settings, whether the batch could still be
+/// created.
 pub struct Gate<'a> {
     batches: &'a Batches,
     user: &'a User,
@@ -97,10 +112,12 @@ impl<'a> Gate<'a> {
             checked: false,
         }
     }
+}
 
+impl Admission for Gate<'_> {
     /// Before image number `count + 1`: the text fields sent so far are valid, and the credits
     /// cover one more image.
-    pub async fn before_image(
+    async fn before_image(
         &mut self,
         count: usize,
         prompt: Option<&str>,
@@ -139,7 +156,7 @@ impl<'a> Gate<'a> {
 
     /// Whether `staged` more bytes (this upload's images so far, the next one included) fit the
     /// user's storage quota.
-    pub fn room_for(&self, staged: usize) -> Result<()> {
+    fn room_for(&self, staged: usize) -> Result<()> {
         let (Some(quota), Some(stored)) = (self.batches.storage_quota, self.stored) else {
             return Ok(());
         };

@@ -4,7 +4,7 @@
 pub mod admin;
 pub mod archive;
 pub mod draft;
-mod gate;
+pub mod gate;
 mod housekeeping;
 
 pub use housekeeping::ORPHAN_MIN_AGE;

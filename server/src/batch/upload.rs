@@ -10,7 +10,7 @@ use multer::{Field, Multipart};
 use super::{
     Batches, Draft,
     draft::{MAX_IMAGE_BYTES, MAX_IMAGES, too_big},
-    gate::Gate,
+    gate::{Admission, Gate},
 };
 use crate::{Error, Result, accounts::User};
 
@@ -52,7 +52,7 @@ const MAX_TEXT_BYTES: usize = 64 * 1024;
 pub async fn read(
     mut multipart: Multipart<'static>,
     draft: Draft,
-    mut gate: Gate<'_>,
+    mut gate: impl Admission,
 ) -> Result<Upload> {
     let mut upload = Upload {
         draft,
@@ -107,7 +107,7 @@ async fn drain(multipart: &mut Multipart<'static>) {
 async fn read_fields(
     multipart: &mut Multipart<'static>,
     upload: &mut Upload,
-    gate: &mut Gate<'_>,
+    gate: &mut impl Admission,
 ) -> Result<()> {
     while let Some(mut field) = multipart.next_field().await.map_err(bad_body)? {
         let name = field.name().unwrap_or_default().to_owned();

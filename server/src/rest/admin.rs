@@ -25,7 +25,7 @@ use crate::{
 #[derive(Deserialize, ToSchema)]
 pub struct ConcurrencyBody {
     /// A whole number from 1 to 10.
-    #[schema(value_type = i64, minimum = 1, maximum = 10)]
+    #[schema(value_type = u32, minimum = 1, maximum = 10, required = true)]
     concurrency: Option<Value>,
 }
 
@@ -177,8 +177,24 @@ pub async fn users(State(state): State<AppState>, _admin: AdminUser) -> Result<i
 #[derive(Deserialize, ToSchema)]
 pub struct GrantBody {
     /// A whole number from -1,000,000 to 1,000,000, not 0; taking away stops at zero.
-    #[schema(value_type = i64, minimum = -1_000_000, maximum = 1_000_000)]
+    #[schema(schema_with = grant_amount, required = true)]
     amount: Option<Value>,
+}
+
+/// -1,000,000 to -1, or 1 to 1,000,000.
+fn grant_amount() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    let range = |min: i64, max: i64| {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(min))
+            .maximum(Some(max))
+    };
+    OneOfBuilder::new()
+        .item(range(-crate::accounts::MAX_GRANT, -1))
+        .item(range(1, crate::accounts::MAX_GRANT))
+        .build()
+        .into()
 }
 
 /// Adds (or takes away) credits, written to the user's ledger.
@@ -203,7 +219,7 @@ pub async fn grant_credits(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleBody {
-    #[schema(value_type = bool)]
+    #[schema(value_type = bool, required = true)]
     is_admin: Option<Value>,
 }
 

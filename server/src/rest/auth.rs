@@ -20,8 +20,10 @@ use crate::{Result, accounts::Session, auth::CurrentUser, state::AppState};
 #[derive(Deserialize, ToSchema)]
 pub struct Credentials {
     /// 3–32 letters, digits, `_`, `-` or `.`.
+    #[schema(pattern = r"^[A-Za-z0-9_.\-]{3,32}$")]
     username: String,
     /// 8–128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
 }
 

@@ -22,16 +22,17 @@ use crate::{
     state::AppState,
 };
 
-/// The multipart form of a new batch.
-#[derive(ToSchema)]
+/// The multipart form of a new batch; other fields are refused.
+#[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
-#[schema(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BatchUpload {
     /// 1 to 50 images (JPEG, PNG, WebP, GIF, BMP or TIFF), each at most 10 MB; the file name
     /// may carry the folder path.
-    #[schema(content_media_type = "application/octet-stream")]
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 50)]
     images: Vec<Vec<u8>>,
     /// What to do with every image, at most 4,000 characters.
+    #[schema(pattern = r"\S", max_length = 4000)]
     prompt: String,
     /// A model id from `/api/batch/models`.
     model: String,
@@ -207,9 +208,11 @@ pub async fn retry(
 #[serde(rename_all = "camelCase")]
 pub struct EditBody {
     /// The new prompt, at most 4,000 characters.
+    #[schema(pattern = r"\S", max_length = 4000)]
     prompt: String,
     /// `result` (default): edit the latest result; `original`: start again from the upload.
     #[serde(default)]
+    #[schema(value_type = Option<EditSource>)]
     source: Option<String>,
 }
 

@@ -29,6 +29,7 @@ pub async fn list(
 #[serde(rename_all = "camelCase")]
 pub struct KeyBody {
     /// The provider's API key; stored encrypted and never shown again.
+    #[schema(pattern = r"\S", max_length = 500)]
     api_key: String,
 }
 
