@@ -34,8 +34,8 @@ pub struct BatchUpload {
     /// What to do with every image, at most 4,000 characters.
     #[schema(pattern = r"\S", max_length = 4000)]
     prompt: String,
-    /// A model id from `/api/batch/models`.
-    model: String,
+    /// A model id from `/api/batch/models`; the first one when not given.
+    model: Option<String>,
     /// A name for the batch; "N images" when empty.
     batch_name: Option<String>,
 }

@@ -42,7 +42,7 @@ use crate::{
         ("Last-Event-ID" = Option<String>, Header, description = "The last event seen, when reconnecting"),
     ),
     responses(
-        (status = 200, description = "Server-Sent Events: `snapshot` (the batch and its tasks), then `queue`, `task` and `progress`; `end` once the batch has finished", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-Sent Events: `snapshot` (the batch and its tasks), then `queue`, `task` and `progress`; `end` once the batch has finished", content_type = "text/event-stream", body = LiveEvent),
         (status = 429, description = "Too many live streams for this account or on the server", body = super::answers::ErrorBody),
     )
 )]
@@ -113,6 +113,19 @@ pub async fn events(
     .take_until(signed_out)
     .map(Ok);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// One Server-Sent Event of a batch's live progress.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct LiveEvent {
+    event: EventKind,
+    /// Grows strictly; send the last one seen as `Last-Event-ID` when reconnecting (`end` has
+    /// none).
+    id: Option<String>,
+    /// JSON: `snapshot` the batch and its tasks (as `GET /api/batch/queue/{id}`), `queue` the
+    /// batch, `task` one task, `progress` `{"taskId","progress"}`; `end` the word `finished`.
+    data: String,
 }
 
 /// Resolves when the session of `token` ends (sign out, or sign out everywhere).
