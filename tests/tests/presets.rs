@@ -173,3 +173,97 @@ async fn preset_errors() {
         "nothing was created"
     );
 }
+
+/// Found by the API property test: a preset placed at the largest sort order made the next one,
+/// placed after it, overflow (a 500 in debug builds, a silent wrap to the top in release).
+#[tokio::test]
+async fn sort_orders_stay_in_range() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token().await;
+    let preset = |sort_order: Value| json!({ "title": "Edge", "content": "at the edge", "sortOrder": sort_order });
+
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/admin/presets",
+            Some(&admin),
+            Some(preset(json!(i64::MAX))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "sort_order_range");
+    assert!(error_message(&body).contains("1000000000"), "{body}");
+
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/admin/presets",
+            Some(&admin),
+            Some(preset(json!(1_000_000_000))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The next one goes after it, without leaving the range.
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/admin/presets",
+            Some(&admin),
+            Some(json!({ "title": "Last", "content": "after the edge" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["sortOrder"], 1_000_000_000);
+    let (_, list) = server
+        .call(Method::GET, "/api/admin/presets", Some(&admin), None)
+        .await;
+    assert_eq!(titles(&list).last().map(String::as_str), Some("Last"));
+
+    let id = body["data"]["id"].as_i64().expect("id");
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            &format!("/api/admin/presets/{id}"),
+            Some(&admin),
+            Some(json!({ "sortOrder": -1_000_000_001_i64 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// JSON Schema, and so the OpenAPI document, counts `8.0` as an integer; so does the API.
+#[tokio::test]
+async fn whole_numbers_may_be_written_with_a_fraction() {
+    let server = TestServer::start().await;
+    let admin = server.admin_token().await;
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/admin/config/concurrency",
+            Some(&admin),
+            Some(json!({ "concurrency": 4.0 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["concurrency"], 4);
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/admin/presets",
+            Some(&admin),
+            Some(json!({ "title": "Whole", "content": "c", "sortOrder": 25.0 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["sortOrder"], 25);
+    // A real fraction is still refused.
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/api/admin/config/concurrency",
+            Some(&admin),
+            Some(json!({ "concurrency": 4.5 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
