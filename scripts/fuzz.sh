@@ -5,7 +5,8 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 600, both targets)
 #
 # New inputs go to target/fuzz/corpus/, crashes to target/fuzz/artifacts/ (the script then
-# fails and prints how to replay them). The toolchain here is stable, so RUSTC_BOOTSTRAP lets
+# fails and prints how to replay them). An input that takes over a minute (under the sanitizer,
+# several times slower than a release build) counts as a crash; slower than 10 s is reported. The toolchain here is stable, so RUSTC_BOOTSTRAP lets
 # cargo-fuzz use the sanitizer flags it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,11 +35,15 @@ for target in "${targets[@]}"; do
     (cd fuzz && cargo fuzz run --release "$target" \
         "$work/corpus/$target" "corpus/$target" -- \
         -max_total_time="$seconds" \
+        -timeout=60 \
         -artifact_prefix="$work/artifacts/$target/" \
         -print_final_stats=1) || status=$?
-    if compgen -G "$work/artifacts/$target/*" >/dev/null; then
+    for slow in "$work/artifacts/$target"/slow-unit-*; do
+        [[ -e $slow ]] && echo "fuzz: $target: slow input $slow" >&2
+    done
+    if compgen -G "$work/artifacts/$target/[!s]*" >/dev/null; then
         echo "fuzz: $target found crashes; replay one with:" >&2
-        for crash in "$work/artifacts/$target"/*; do
+        for crash in "$work/artifacts/$target"/[!s]*; do
             echo "  (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run --release $target $crash)" >&2
         done
         status=1

@@ -47,6 +47,17 @@ pub enum Problem {
         max_pixels: u64,
     },
     #[error(
+        "{file}: {width}×{height} pixels packed into {bytes} bytes is not a photo but a decompression bomb; images over {from_megapixels} megapixels need at least one byte per {pixels_per_byte} pixels"
+    )]
+    PackedTooTightly {
+        file: String,
+        width: u32,
+        height: u32,
+        bytes: u64,
+        from_megapixels: u64,
+        pixels_per_byte: u64,
+    },
+    #[error(
         "the upload is larger than a batch may be ({max_images} images of at most {max_mb} MB)"
     )]
     UploadTooLarge { max_images: usize, max_mb: usize },

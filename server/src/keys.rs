@@ -40,11 +40,13 @@ impl UserKeys {
 
     /// Stores (or replaces) a user's key for `provider`.
     pub async fn set(&self, user_id: i64, provider: &str, api_key: &str) -> Result<()> {
+        // The length counts what was sent, spaces included, as the OpenAPI document says.
+        let too_long = api_key.chars().count() > 500;
         let api_key = api_key.trim();
         if api_key.is_empty() {
             return Err(Error::Invalid(Problem::KeyEmpty));
         }
-        if api_key.chars().count() > 500 {
+        if too_long {
             return Err(Error::Invalid(Problem::KeyTooLong { max: 500 }));
         }
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);

@@ -31,13 +31,22 @@ pub struct Preset {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewPreset {
-    #[schema(pattern = r"\S", max_length = 100)]
+    #[schema(
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        max_length = 100
+    )]
     pub title: String,
-    #[schema(pattern = r"\S", max_length = 4000)]
+    #[schema(
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        max_length = 4000
+    )]
     pub content: String,
     /// "general" when not given.
     #[serde(default)]
-    #[schema(pattern = r"\S", max_length = 50)]
+    #[schema(
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        max_length = 50
+    )]
     pub category: Option<String>,
     /// Presets are listed by it; after the last one when not given.
     #[serde(default)]
@@ -197,11 +206,13 @@ fn check_sort_order(order: i64) -> Result<i64> {
 }
 
 fn text(field: PresetField, value: &str, max: usize) -> Result<String> {
+    // The length counts what was sent, spaces included, as the OpenAPI document says.
+    let too_long = value.chars().count() > max;
     let value = value.trim();
     if value.is_empty() {
         return Err(Error::Invalid(Problem::PresetFieldEmpty { field }));
     }
-    if value.chars().count() > max {
+    if too_long {
         return Err(Error::Invalid(Problem::PresetFieldTooLong { field, max }));
     }
     Ok(value.to_owned())

@@ -48,6 +48,16 @@ pub fn zh(problem: &Problem) -> String {
         } => format!(
             "{file}：图片为 {width}×{height} 像素；每边最多 {max_side} 像素，总计最多 {max_pixels} 像素。"
         ),
+        P::PackedTooTightly {
+            file,
+            width,
+            height,
+            bytes,
+            from_megapixels,
+            pixels_per_byte,
+        } => format!(
+            "{file}：{width}×{height} 像素只用了 {bytes} 字节，这不是照片而是解压炸弹；超过 {from_megapixels} 百万像素的图片每 {pixels_per_byte} 像素至少需要 1 字节。"
+        ),
         P::UploadTooLarge { max_images, max_mb } => {
             format!("上传内容超过一个批次的上限（{max_images} 张图片，每张最大 {max_mb} MB）。")
         }

@@ -167,11 +167,29 @@ pub struct PresetView {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PresetChanges {
-    #[cfg_attr(feature = "ssr", schema(pattern = r"\S", max_length = 100))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+            max_length = 100
+        )
+    )]
     pub title: Option<String>,
-    #[cfg_attr(feature = "ssr", schema(pattern = r"\S", max_length = 4000))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+            max_length = 4000
+        )
+    )]
     pub content: Option<String>,
-    #[cfg_attr(feature = "ssr", schema(pattern = r"\S", max_length = 50))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+            max_length = 50
+        )
+    )]
     pub category: Option<String>,
     #[cfg_attr(feature = "ssr", schema(minimum = -1_000_000_000, maximum = 1_000_000_000))]
     pub sort_order: Option<i64>,

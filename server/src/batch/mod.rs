@@ -116,11 +116,13 @@ impl Batches {
 
     /// Checks a prompt: trimmed, not empty, bounded.
     pub fn check_prompt(prompt: &str) -> Result<String> {
+        // The length counts what was sent, spaces included, as the OpenAPI document says.
+        let too_long = prompt.chars().count() > MAX_PROMPT_CHARS;
         let prompt = prompt.trim();
         if prompt.is_empty() {
             return Err(Error::Invalid(Problem::PromptEmpty));
         }
-        if prompt.chars().count() > MAX_PROMPT_CHARS {
+        if too_long {
             return Err(Error::Invalid(Problem::PromptTooLong {
                 max: MAX_PROMPT_CHARS,
             }));

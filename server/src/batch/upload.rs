@@ -151,11 +151,17 @@ async fn read_fields(
                 gate.room_for(upload.draft.stored_bytes() + bytes.len())?;
                 upload.draft.add(&filename, bytes).await?;
             }
-            "prompt" => upload.prompt = Some(text(&mut field, "prompt").await?),
-            "model" => upload.model = Some(text(&mut field, "model").await?),
-            "batchName" | "batch_name" => {
-                upload.batch_name = Some(text(&mut field, "batchName").await?)
-            }
+            "prompt" => once(
+                &mut upload.prompt,
+                text(&mut field, "prompt").await?,
+                "prompt",
+            )?,
+            "model" => once(&mut upload.model, text(&mut field, "model").await?, "model")?,
+            "batchName" | "batch_name" => once(
+                &mut upload.batch_name,
+                text(&mut field, "batchName").await?,
+                "batchName",
+            )?,
             other => {
                 return Err(Error::BadRequest(
                     format!(
@@ -179,6 +185,17 @@ async fn read_limited(field: &mut Field<'_>, limit: usize) -> Result<Option<Byte
         buffer.extend_from_slice(&chunk);
     }
     Ok(Some(buffer.freeze()))
+}
+
+/// A text field may come once: which of two prompts was meant, nobody could say.
+fn once(slot: &mut Option<String>, value: String, name: &str) -> Result<()> {
+    if slot.is_some() {
+        return Err(Error::BadRequest(
+            format!("the field '{name}' was sent more than once; send it once").into(),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
 }
 
 async fn text(field: &mut Field<'_>, name: &str) -> Result<String> {

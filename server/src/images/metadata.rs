@@ -14,6 +14,11 @@ pub fn strip(bytes: Bytes, format: ImageFormat) -> Result<Bytes, ImageError> {
         |e: img_parts::Error| ImageError::Corrupt(format!("its structure cannot be read ({e})"));
     Ok(match format {
         ImageFormat::Jpeg => {
+            if !jpeg_segments_follow_each_other(&bytes) {
+                return Err(ImageError::Corrupt(
+                    "its structure cannot be read (stray bytes between its segments)".to_owned(),
+                ));
+            }
             let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(bytes).map_err(unreadable)?;
             jpeg.segments_mut()
                 .retain(|s| keeps_jpeg_segment(s.marker(), s.contents()));
@@ -34,6 +39,43 @@ pub fn strip(bytes: Bytes, format: ImageFormat) -> Result<Bytes, ImageError> {
         ImageFormat::Gif => strip_gif(&bytes)?,
         _ => bytes,
     })
+}
+
+/// Whether every segment before the first scan starts right where the one before it ends. A
+/// decoder skips stray bytes between them; rewritten without some segments, such a file can stop
+/// decoding at all.
+fn jpeg_segments_follow_each_other(bytes: &[u8]) -> bool {
+    let mut at = 2; // After the start-of-image marker.
+    loop {
+        if bytes.get(at) != Some(&0xFF) {
+            return false;
+        }
+        // Fill bytes (more 0xFF) may come before a marker.
+        while bytes.get(at) == Some(&0xFF) {
+            at += 1;
+        }
+        let Some(&marker) = bytes.get(at) else {
+            return false;
+        };
+        at += 1;
+        match marker {
+            // The start of scan: entropy-coded data follows.
+            markers::SOS => return true,
+            // Markers without a length.
+            0x01 | 0xD0..=0xD8 => {}
+            markers::EOI | 0x00 => return false,
+            _ => {
+                let Some(&[high, low]) = bytes.get(at..at + 2) else {
+                    return false;
+                };
+                let length = usize::from(u16::from_be_bytes([high, low]));
+                if length < 2 {
+                    return false;
+                }
+                at += length;
+            }
+        }
+    }
 }
 
 /// JPEG keeps its JFIF header, colour profile and Adobe colour transform; every other

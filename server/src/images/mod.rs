@@ -25,7 +25,18 @@ pub enum ImageError {
         "the image is {width}×{height} pixels; at most {MAX_SIDE} pixels a side and {MAX_PIXELS} pixels in all are accepted"
     )]
     TooLarge { width: u32, height: u32 },
+    #[error(
+        "{width}×{height} pixels in {bytes} bytes: images over {} megapixels need at least one byte per {PACKED_PIXELS_PER_BYTE} pixels",
+        PACKED_FROM_PIXELS / 1_000_000
+    )]
+    PackedTooTightly { width: u32, height: u32, bytes: u64 },
 }
+
+/// Above this many pixels, a file must bring at least one byte per [`PACKED_PIXELS_PER_BYTE`]:
+/// a real picture that large never packs tighter, while a few hundred bytes claiming tens of
+/// megapixels would otherwise cost seconds of decoding, turning and encoding.
+pub const PACKED_FROM_PIXELS: u64 = 16_000_000;
+pub const PACKED_PIXELS_PER_BYTE: u64 = 1_000;
 
 impl ImageError {
     /// The same refusal, naming the file, as the client is told it.
@@ -43,6 +54,18 @@ impl ImageError {
                 height: *height,
                 max_side: MAX_SIDE,
                 max_pixels: MAX_PIXELS,
+            },
+            Self::PackedTooTightly {
+                width,
+                height,
+                bytes,
+            } => P::PackedTooTightly {
+                file,
+                width: *width,
+                height: *height,
+                bytes: *bytes,
+                from_megapixels: PACKED_FROM_PIXELS / 1_000_000,
+                pixels_per_byte: PACKED_PIXELS_PER_BYTE,
             },
         }
     }
@@ -108,8 +131,17 @@ pub fn check(bytes: Bytes) -> Result<Checked, ImageError> {
     let (width, height) = ImageReader::with_format(Cursor::new(&bytes[..]), format)
         .into_dimensions()
         .map_err(|e| ImageError::Corrupt(e.to_string()))?;
-    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+    let pixels = u64::from(width) * u64::from(height);
+    if width > MAX_SIDE || height > MAX_SIDE || pixels > MAX_PIXELS {
         return Err(ImageError::TooLarge { width, height });
+    }
+    let len = bytes.len() as u64;
+    if pixels > PACKED_FROM_PIXELS && pixels > len.saturating_mul(PACKED_PIXELS_PER_BYTE) {
+        return Err(ImageError::PackedTooTightly {
+            width,
+            height,
+            bytes: len,
+        });
     }
     // A full decode catches truncated or malformed data that a header read does not.
     let mut reader = ImageReader::with_format(Cursor::new(&bytes[..]), format);

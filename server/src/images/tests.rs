@@ -251,3 +251,80 @@ fn refuses_a_file_whose_structure_cannot_be_read() {
         other => panic!("accepted or wrong error: {other:?}"),
     }
 }
+
+/// Found by `scripts/fuzz.sh`: 670 bytes of JPEG declaring 8,208 × 9,232 pixels, turned by its
+/// EXIF, took 4–7 s to decode, turn and encode again (and was accepted, charged).
+#[test]
+fn refuses_a_tiny_file_that_claims_tens_of_megapixels() {
+    let bytes = Bytes::from_static(include_bytes!("testdata/fuzz-slow-exif-jpeg.jpg"));
+    let refused = check(bytes.clone()).err();
+    assert_eq!(
+        refused,
+        Some(ImageError::PackedTooTightly {
+            width: 9232,
+            height: 8208,
+            bytes: bytes.len() as u64
+        })
+    );
+    let message = refused.map(|e| e.problem("trip/beach.jpg".into()).to_string());
+    assert!(
+        message.is_some_and(|m| m.contains("trip/beach.jpg") && m.contains("decompression bomb")),
+        "the message names the file and the reason"
+    );
+}
+
+#[test]
+fn a_large_picture_of_ordinary_size_is_not_a_bomb() {
+    // 4,100 × 4,000 (16.4 MP) of texture: far more than one byte per thousand pixels.
+    let picture = RgbImage::from_fn(4_100, 4_000, |x, y| {
+        image::Rgb([(x * 7 + y) as u8, (y * 13) as u8, (x ^ y) as u8])
+    });
+    let mut out = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(picture)
+        .write_to(&mut out, ImageFormat::Jpeg)
+        .expect("encode");
+    let checked = check(Bytes::from(out.into_inner())).expect("accepted");
+    assert_eq!((checked.width, checked.height), (4_100, 4_000));
+}
+
+/// Found by `scripts/fuzz.sh`: stray bytes between a JPEG's segments, which a decoder skips, were
+/// accepted; stripped of its EXIF, the stored file no longer decoded.
+#[test]
+fn refuses_stray_bytes_between_jpeg_segments() {
+    let bytes = Bytes::from_static(include_bytes!("testdata/fuzz-stray-bytes.jpg"));
+    match check(bytes) {
+        Err(ImageError::Corrupt(detail)) => assert!(detail.contains("stray bytes"), "{detail}"),
+        other => panic!("accepted or refused for another reason: {other:?}"),
+    }
+}
+
+#[test]
+fn every_accepted_seed_passes_again_after_stripping() {
+    for (name, bytes) in [
+        (
+            "exif",
+            include_bytes!("../../../fuzz/corpus/image_check/python-exif-rotated.jpg").as_slice(),
+        ),
+        (
+            "jpeg",
+            include_bytes!("../../../fuzz/corpus/image_check/python.jpg").as_slice(),
+        ),
+        (
+            "png",
+            include_bytes!("../../../fuzz/corpus/image_check/python-text.png").as_slice(),
+        ),
+        (
+            "gif",
+            include_bytes!("../../../fuzz/corpus/image_check/python-comment-loop.gif").as_slice(),
+        ),
+        (
+            "webp",
+            include_bytes!("../../../fuzz/corpus/image_check/python.webp").as_slice(),
+        ),
+    ] {
+        let checked =
+            check(Bytes::copy_from_slice(bytes)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let again = check(checked.bytes.clone()).unwrap_or_else(|e| panic!("{name} again: {e}"));
+        assert_eq!(again.mime, checked.mime, "{name}");
+    }
+}

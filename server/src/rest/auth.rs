@@ -19,8 +19,10 @@ use crate::{Result, accounts::Session, auth::CurrentUser, state::AppState};
 
 #[derive(Deserialize, ToSchema)]
 pub struct Credentials {
-    /// 3–32 letters, digits, `_`, `-` or `.`.
-    #[schema(pattern = r"^[A-Za-z0-9_.\-]{3,32}$")]
+    /// 3–32 letters, digits, `_`, `-` or `.` (surrounding spaces are dropped).
+    #[schema(
+        pattern = r"^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[A-Za-z0-9_.\-]{3,32}[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     username: String,
     /// 8–128 characters.
     #[schema(min_length = 8, max_length = 128)]

@@ -32,11 +32,15 @@ pub struct BatchUpload {
     #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 50)]
     images: Vec<Vec<u8>>,
     /// What to do with every image, at most 4,000 characters.
-    #[schema(pattern = r"\S", max_length = 4000)]
+    #[schema(
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        max_length = 4000
+    )]
     prompt: String,
     /// A model id from `/api/batch/models`; the first one when not given.
     model: Option<String>,
-    /// A name for the batch; "N images" when empty.
+    /// A name for the batch, at most 200 characters; "N images" when empty.
+    #[schema(max_length = 200)]
     batch_name: Option<String>,
 }
 
@@ -208,7 +212,10 @@ pub async fn retry(
 #[serde(rename_all = "camelCase")]
 pub struct EditBody {
     /// The new prompt, at most 4,000 characters.
-    #[schema(pattern = r"\S", max_length = 4000)]
+    #[schema(
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        max_length = 4000
+    )]
     prompt: String,
     /// `result` (default): edit the latest result; `original`: start again from the upload.
     #[serde(default)]

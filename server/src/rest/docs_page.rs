@@ -66,7 +66,7 @@ fn render(doc: &Value) -> String {
                     .as_array()
                     .is_some_and(|t| t.iter().any(|t| t.as_str() == tag["name"].as_str()));
                 if in_tag {
-                    operation_html(&mut html, method, path, operation);
+                    operation_html(&mut html, method, path, operation, &doc["components"]);
                 }
             }
         }
@@ -77,7 +77,7 @@ fn render(doc: &Value) -> String {
     html
 }
 
-fn operation_html(html: &mut String, method: &str, path: &str, op: &Value) {
+fn operation_html(html: &mut String, method: &str, path: &str, op: &Value, components: &Value) {
     let anchor = format!("{method}-{}", path.replace(['/', '{', '}'], "-"));
     let access = match op["security"].as_array() {
         Some(list)
@@ -133,25 +133,22 @@ fn operation_html(html: &mut String, method: &str, path: &str, op: &Value) {
     }
     html.push_str(r#"<h4 class="mt-3 text-sm font-medium">Answers</h4><table class="mt-1 w-full text-left text-sm"><tbody>"#);
     for (status, response) in op["responses"].as_object().into_iter().flatten() {
-        let (description, schema) = match response["$ref"].as_str() {
-            Some(shared) => (
-                shared.rsplit('/').next().unwrap_or_default().to_owned(),
-                "ErrorBody".to_owned(),
-            ),
-            None => (
-                text(&response["description"]),
-                response["content"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(media, c)| match c.get("schema") {
-                        Some(schema) => format!("{} {}", escape(media), schema_type(schema)),
-                        None => escape(media),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
+        // A shared refusal is described once, under the document's components.
+        let response = match response["$ref"].as_str() {
+            Some(shared) => &components["responses"][shared.rsplit('/').next().unwrap_or_default()],
+            None => response,
         };
+        let description = text(&response["description"]);
+        let schema = response["content"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(media, c)| match c.get("schema") {
+                Some(schema) => format!("{} {}", escape(media), schema_type(schema)),
+                None => escape(media),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         let _ = write!(
             html,
             r#"<tr class="border-t border-slate-100"><td class="w-14 py-1 pr-3 font-mono font-semibold">{}</td><td class="py-1 pr-3">{description}</td><td class="py-1 font-mono text-slate-600">{schema}</td></tr>"#,

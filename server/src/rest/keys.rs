@@ -29,7 +29,10 @@ pub async fn list(
 #[serde(rename_all = "camelCase")]
 pub struct KeyBody {
     /// The provider's API key; stored encrypted and never shown again.
-    #[schema(pattern = r"\S", max_length = 500)]
+    #[schema(
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        max_length = 500
+    )]
     api_key: String,
 }
 
