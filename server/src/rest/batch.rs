@@ -31,11 +31,8 @@ pub struct BatchUpload {
     /// may carry the folder path.
     #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 50)]
     images: Vec<Vec<u8>>,
-    /// What to do with every image, at most 4,000 characters.
-    #[schema(
-        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
-        max_length = 4000
-    )]
+    /// What to do with every image, at most 4,000 characters, not only spaces.
+    #[schema(max_length = 4000)]
     prompt: String,
     /// A model id from `/api/batch/models`; the first one when not given.
     model: Option<String>,
