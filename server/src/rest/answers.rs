@@ -38,12 +38,6 @@ pub struct Message {
     pub message: String,
 }
 
-impl IntoResponse for Message {
-    fn into_response(self) -> Response {
-        Json(self).into_response()
-    }
-}
-
 pub fn message(message: impl Into<String>) -> Message {
     Message {
         success: true,
@@ -142,6 +136,7 @@ macro_rules! json_answers {
 }
 
 json_answers!(
+    Message,
     SessionAnswer,
     SignedOutEverywhere,
     BatchAccepted,
