@@ -63,16 +63,23 @@ impl Settings {
     }
 
     async fn stored_concurrency(&self) -> Result<u32> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT config_value FROM system_config WHERE config_key = ?")
-                .bind(CONCURRENCY_KEY)
-                .fetch_optional(&self.db)
-                .await?;
-        Ok(row
-            .and_then(|(v,)| v.trim().parse::<u32>().ok())
-            .filter(|v| CONCURRENCY_RANGE.contains(v))
-            .unwrap_or(DEFAULT_CONCURRENCY))
+        let mut conn = self.db.acquire().await?;
+        stored_concurrency(&mut conn).await
     }
+}
+
+/// The global concurrency limit as stored, read on `conn` so that the queue's claim sees it
+/// inside its own transaction.
+pub(crate) async fn stored_concurrency(conn: &mut sqlx::SqliteConnection) -> Result<u32> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT config_value FROM system_config WHERE config_key = ?")
+            .bind(CONCURRENCY_KEY)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row
+        .and_then(|(v,)| v.trim().parse::<u32>().ok())
+        .filter(|v| CONCURRENCY_RANGE.contains(v))
+        .unwrap_or(DEFAULT_CONCURRENCY))
 }
 
 fn parse_concurrency(value: &Value) -> Result<u32> {

@@ -167,7 +167,6 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
             },
             call_timeout: Duration::from_secs(config.provider_timeout_secs + 5),
             shutdown_grace: Duration::from_secs(10),
-            single_instance: true,
         },
     );
     let state = AppState {

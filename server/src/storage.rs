@@ -40,6 +40,17 @@ impl Storage {
         format!("{kind}/{}/{name}.{extension}", &name[..2])
     }
 
+    /// A new key for the result of claim `fence` of task `task_id`.
+    pub fn result_key(task_id: i64, fence: i64, extension: &str) -> String {
+        let mut bytes = [0u8; 8];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "results/{}/{task_id}-{fence}-{name}.{extension}",
+            &name[..2]
+        )
+    }
+
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<()> {
         self.store
             .put(&Key::from(key), PutPayload::from(bytes))

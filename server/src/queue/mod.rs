@@ -2,6 +2,7 @@
 //! and the runs themselves (provider call, storing the result, retry or failure).
 
 mod events;
+mod lease;
 mod retry;
 mod state;
 pub mod store;

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 struct Running {
     queue_id: i64,
+    fence: i64,
     cancel: CancellationToken,
     progress: Option<f64>,
 }
@@ -56,38 +57,46 @@ impl QueueState {
         self.running().get(&task_id).and_then(|r| r.progress)
     }
 
-    pub fn running_count(&self) -> usize {
-        self.running().len()
-    }
-
+    /// Records the run of a task's claim `fence`. A run of an older claim of the same task (one
+    /// whose lease lapsed before this process claimed the task again) is told to stop.
     pub(crate) fn register(
         &self,
         task_id: i64,
         queue_id: i64,
+        fence: i64,
         parent: &CancellationToken,
     ) -> CancellationToken {
         let cancel = parent.child_token();
-        self.running().insert(
+        let stale = self.running().insert(
             task_id,
             Running {
                 queue_id,
+                fence,
                 cancel: cancel.clone(),
                 progress: None,
             },
         );
+        if let Some(stale) = stale {
+            stale.cancel.cancel();
+        }
         cancel
     }
 
-    pub(crate) fn unregister(&self, task_id: i64) {
-        self.running().remove(&task_id);
+    /// Forgets the run of claim `fence`, unless a newer claim's run has replaced it.
+    pub(crate) fn unregister(&self, task_id: i64, fence: i64) {
+        let mut running = self.running();
+        if running.get(&task_id).is_some_and(|r| r.fence == fence) {
+            running.remove(&task_id);
+        }
     }
 
-    /// Records a task's progress, rounded to whole percent, and returns what was recorded.
-    pub(crate) fn set_progress(&self, task_id: i64, progress: f32) -> f64 {
+    /// Records the progress of claim `fence` of a task, rounded to whole percent, and returns
+    /// what was recorded; `None` when that claim's run is no longer the task's.
+    pub(crate) fn set_progress(&self, task_id: i64, fence: i64, progress: f32) -> Option<f64> {
         let rounded = (f64::from(progress.clamp(0.0, 1.0)) * 100.0).round() / 100.0;
-        if let Some(running) = self.running().get_mut(&task_id) {
-            running.progress = Some(rounded);
-        }
-        rounded
+        let mut running = self.running();
+        let run = running.get_mut(&task_id).filter(|r| r.fence == fence)?;
+        run.progress = Some(rounded);
+        Some(rounded)
     }
 }

@@ -3,6 +3,9 @@
 
 use sqlx::FromRow;
 
+#[cfg(test)]
+mod tests;
+
 use crate::{
     Result,
     db::{self, Db, Tx},
@@ -23,6 +26,8 @@ pub struct Claimed {
     pub attempts: i64,
     pub version: i64,
     pub used_user_key: bool,
+    /// The claim's fence: every write of the run is conditional on it.
+    pub fence: i64,
 }
 
 /// Sets a batch's counters from its tasks and derives its status: once nothing waits or runs, a
@@ -54,48 +59,89 @@ pub async fn recompute_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Takes the next due task (oldest batch first, upload order within it) and leases it.
-pub async fn claim(db: &Db, owner: &str, lease_ms: i64) -> Result<Option<Claimed>> {
+/// What one claim did: the tasks it leased (at most the free room under the global limit) and
+/// the batches whose expired leases it took back.
+#[derive(Debug, Default)]
+pub struct Claims {
+    pub tasks: Vec<Claimed>,
+    pub reaped: Vec<i64>,
+}
+
+/// Leases due tasks up to the global limit, counted over every process sharing the database.
+///
+/// One write transaction (SQLite's `BEGIN IMMEDIATE` is the one lock) first takes back tasks whose
+/// lease expired, then counts what runs, then claims at most `limit − running` tasks: each time the
+/// oldest waiting task of the user with the fewest tasks running, so one user's many batches
+/// cannot starve another's. Every claim takes the task's next fence.
+pub async fn claim(db: &Db, owner: &str, lease_ms: i64, max_attempts: i64) -> Result<Claims> {
     let now = db::now_millis();
     let mut tx = db::begin_write(db).await?;
-    let claimed: Option<(i64, i64)> = sqlx::query_as(
-        "UPDATE batch_tasks SET status = 'processing', attempts = attempts + 1, charge = 0,
-           lease_owner = ?1, lease_until = ?2, started_at = COALESCE(started_at, ?3),
+    let reaped = reap_expired(&mut tx, now, max_attempts).await?;
+    let limit = i64::from(crate::settings::stored_concurrency(&mut tx).await?);
+    let (running,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM batch_tasks WHERE status = 'processing'")
+            .fetch_one(&mut *tx)
+            .await?;
+    let mut tasks = Vec::new();
+    for _ in running..limit {
+        let Some(task) = claim_next(&mut tx, owner, now, lease_ms).await? else {
+            break;
+        };
+        tasks.push(task);
+    }
+    let mut queues: Vec<i64> = tasks.iter().map(|t| t.queue_id).collect();
+    queues.sort_unstable();
+    queues.dedup();
+    for queue_id in queues {
+        recompute_batch(&mut tx, queue_id).await?;
+    }
+    for queue_id in &reaped {
+        recompute_batch(&mut tx, *queue_id).await?;
+    }
+    tx.commit().await?;
+    Ok(Claims { tasks, reaped })
+}
+
+async fn claim_next(tx: &mut Tx, owner: &str, now: i64, lease_ms: i64) -> Result<Option<Claimed>> {
+    let task = sqlx::query_as(
+        "WITH waiting AS (
+           SELECT user_id, MIN(queue_id) AS oldest FROM batch_tasks
+           WHERE status = 'pending' AND next_run_at <= ?3 GROUP BY user_id
+         ), chosen AS (
+           SELECT w.user_id FROM waiting w
+           ORDER BY (SELECT COUNT(*) FROM batch_tasks r
+                     WHERE r.user_id = w.user_id AND r.status = 'processing'), w.oldest
+           LIMIT 1
+         )
+         UPDATE batch_tasks SET status = 'processing', attempts = attempts + 1, charge = 0,
+           fence = fence + 1, lease_owner = ?1, lease_until = ?2,
+           started_at = COALESCE(started_at, ?3),
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-         WHERE id = (SELECT id FROM batch_tasks WHERE status = 'pending' AND next_run_at <= ?3
+         WHERE id = (SELECT id FROM batch_tasks
+                     WHERE user_id = (SELECT user_id FROM chosen)
+                       AND status = 'pending' AND next_run_at <= ?3
                      ORDER BY queue_id, position, id LIMIT 1)
-         RETURNING id, queue_id",
+         RETURNING id, queue_id, user_id, prompt, model, source, original_image_url,
+           original_mime, generated_image_url, attempts, version, fence,
+           use_user_key AS used_user_key",
     )
     .bind(owner)
     .bind(now + lease_ms)
     .bind(now)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    let Some((task_id, queue_id)) = claimed else {
-        return Ok(None);
-    };
-    recompute_batch(&mut tx, queue_id).await?;
-    let task: Claimed = sqlx::query_as(
-        "SELECT t.id, t.queue_id, t.user_id, t.prompt, t.model, t.source, t.original_image_url,
-                t.original_mime, t.generated_image_url, t.attempts, t.version,
-                t.use_user_key AS used_user_key
-         FROM batch_tasks t WHERE t.id = ?",
-    )
-    .bind(task_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(Some(task))
+    Ok(task)
 }
 
-/// Extends a lease; false when the task is no longer this worker's (cancelled or taken over).
-pub async fn heartbeat(db: &Db, task_id: i64, owner: &str, lease_ms: i64) -> Result<bool> {
+/// Extends a lease; false when the claim that holds `task.fence` is over (the task was
+/// cancelled, finished, or claimed again after the lease lapsed).
+pub async fn heartbeat(db: &Db, task: &Claimed, lease_ms: i64) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE batch_tasks SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+        "UPDATE batch_tasks SET lease_until = ? WHERE id = ? AND fence = ? AND status = 'processing'",
     )
     .bind(db::now_millis() + lease_ms)
-    .bind(task_id)
-    .bind(owner)
+    .bind(task.id)
+    .bind(task.fence)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -111,18 +157,18 @@ pub struct Outcome<'a> {
 
 /// Records a result as the task's next version; false (and nothing written) when the task was
 /// cancelled or taken over meanwhile.
-pub async fn complete(db: &Db, task: &Claimed, owner: &str, outcome: Outcome<'_>) -> Result<bool> {
+pub async fn complete(db: &Db, task: &Claimed, outcome: Outcome<'_>) -> Result<bool> {
     let mut tx = db::begin_write(db).await?;
     let done = sqlx::query(
         "UPDATE batch_tasks SET status = 'completed', generated_image_url = ?, version = version + 1,
            error_message = NULL, lease_owner = NULL, lease_until = NULL, finished_at = ?,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-         WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+         WHERE id = ? AND fence = ? AND status = 'processing'",
     )
     .bind(outcome.image_key)
     .bind(db::now_millis())
     .bind(task.id)
-    .bind(owner)
+    .bind(task.fence)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -150,55 +196,49 @@ pub async fn complete(db: &Db, task: &Claimed, owner: &str, outcome: Outcome<'_>
 }
 
 /// Puts a task back for another attempt at `run_at` (Unix ms), keeping the error for display.
-pub async fn retry_later(
-    db: &Db,
-    task: &Claimed,
-    owner: &str,
-    message: &str,
-    run_at: i64,
-) -> Result<bool> {
+pub async fn retry_later(db: &Db, task: &Claimed, message: &str, run_at: i64) -> Result<bool> {
     let query = sqlx::query(
         "UPDATE batch_tasks SET status = 'pending', retry_count = retry_count + 1, next_run_at = ?,
            error_message = ?, lease_owner = NULL, lease_until = NULL,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-         WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+         WHERE id = ? AND fence = ? AND status = 'processing'",
     )
     .bind(run_at)
     .bind(message)
     .bind(task.id)
-    .bind(owner);
+    .bind(task.fence);
     end_run(db, task.queue_id, query).await
 }
 
 /// Marks a task failed with the provider's message.
-pub async fn fail(db: &Db, task: &Claimed, owner: &str, message: &str) -> Result<bool> {
+pub async fn fail(db: &Db, task: &Claimed, message: &str) -> Result<bool> {
     let query = sqlx::query(
         "UPDATE batch_tasks SET status = 'failed', error_message = ?, lease_owner = NULL,
            lease_until = NULL, finished_at = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-         WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+         WHERE id = ? AND fence = ? AND status = 'processing'",
     )
     .bind(message)
     .bind(db::now_millis())
     .bind(task.id)
-    .bind(owner);
+    .bind(task.fence);
     end_run(db, task.queue_id, query).await
 }
 
 /// Hands a task back unfinished (shutdown): the interrupted attempt does not count.
-pub async fn release(db: &Db, task: &Claimed, owner: &str) -> Result<bool> {
+pub async fn release(db: &Db, task: &Claimed) -> Result<bool> {
     let query = sqlx::query(
         "UPDATE batch_tasks SET status = 'pending', attempts = MAX(attempts - 1, 0),
            lease_owner = NULL, lease_until = NULL, next_run_at = 0,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-         WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+         WHERE id = ? AND fence = ? AND status = 'processing'",
     )
     .bind(task.id)
-    .bind(owner);
+    .bind(task.fence);
     end_run(db, task.queue_id, query).await
 }
 
-/// Applies the update that ends a run (guarded by the lease) together with its batch's
-/// counters; false when the task was no longer this worker's.
+/// Applies the update that ends a run (guarded by its fence) together with its batch's
+/// counters; false, and nothing written, when the claim was over.
 async fn end_run<'q, A>(
     db: &Db,
     queue_id: i64,
@@ -209,24 +249,24 @@ where
 {
     let mut tx = db::begin_write(db).await?;
     let done = query.execute(&mut *tx).await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
     recompute_batch(&mut tx, queue_id).await?;
     tx.commit().await?;
-    Ok(done.rows_affected() == 1)
+    Ok(true)
 }
 
-/// Returns tasks whose lease ran out (their worker died) to the queue, or fails those whose
-/// attempts are used up. `everything` takes back every leased task: right at start-up with
-/// SQLite, where no other process can hold a lease. Returns the batches touched.
-pub async fn recover(db: &Db, max_attempts: i64, everything: bool) -> Result<Vec<i64>> {
-    let now = db::now_millis();
-    let mut tx = db::begin_write(db).await?;
+/// Returns tasks whose lease ran out (their process died or stalled) to the queue, or fails those
+/// whose attempts are used up; only expired leases, so a live process's runs are never taken.
+/// Returns the batches touched.
+async fn reap_expired(tx: &mut Tx, now: i64, max_attempts: i64) -> Result<Vec<i64>> {
     let expired: Vec<(i64, i64, i64)> = sqlx::query_as(
         "SELECT id, queue_id, attempts FROM batch_tasks
-         WHERE status = 'processing' AND (?1 OR lease_until IS NULL OR lease_until < ?2)",
+         WHERE status = 'processing' AND (lease_until IS NULL OR lease_until < ?)",
     )
-    .bind(everything)
     .bind(now)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     let mut queues = Vec::new();
     for (task_id, queue_id, attempts) in expired {
@@ -238,7 +278,7 @@ pub async fn recover(db: &Db, max_attempts: i64, everything: bool) -> Result<Vec
             )
             .bind(now)
             .bind(task_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         } else {
             sqlx::query(
@@ -246,16 +286,12 @@ pub async fn recover(db: &Db, max_attempts: i64, everything: bool) -> Result<Vec
                    next_run_at = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
             )
             .bind(task_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         if !queues.contains(&queue_id) {
             queues.push(queue_id);
         }
     }
-    for queue_id in &queues {
-        recompute_batch(&mut tx, *queue_id).await?;
-    }
-    tx.commit().await?;
     Ok(queues)
 }

@@ -1,4 +1,7 @@
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -6,6 +9,7 @@ use tracing::Instrument;
 
 use super::{
     Events, MAX_ATTEMPTS, QueueState, RetryPolicy,
+    lease::Lease,
     store::{self, Claimed, Outcome},
 };
 use crate::{
@@ -28,8 +32,6 @@ pub struct WorkerConfig {
     pub call_timeout: Duration,
     /// How long running calls may finish after a shutdown signal.
     pub shutdown_grace: Duration,
-    /// Whether this process is the only one using the database (SQLite).
-    pub single_instance: bool,
 }
 
 /// Runs queued tasks. Clone-cheap; one dispatcher per process.
@@ -83,23 +85,10 @@ impl Worker {
     /// Claims and runs tasks until `shutdown` fires, then lets running calls finish for the grace
     /// period and hands the rest back to the queue.
     pub async fn run(self, shutdown: CancellationToken) {
-        match store::recover(&self.db, MAX_ATTEMPTS, self.config.single_instance).await {
-            Ok(queues) if !queues.is_empty() => {
-                tracing::info!(
-                    batches = queues.len(),
-                    "took back tasks interrupted by a previous stop"
-                );
-                for queue_id in queues {
-                    read::announce_all(&self.db, &self.state, &self.events, queue_id).await;
-                }
-            }
-            Ok(_) => {}
-            Err(error) => tracing::error!(%error, "recovering interrupted tasks failed"),
-        }
         let mut limit = self.settings.watch_concurrency();
+        // Other processes sharing the database finish tasks and change the limit too.
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut sweep = tokio::time::interval(self.config.lease / 2);
         let runs_cancel = CancellationToken::new();
         let mut runs = JoinSet::new();
 
@@ -109,25 +98,8 @@ impl Worker {
                     tracing::error!(%error, "a task run panicked");
                 }
             }
-            let allowed = *limit.borrow_and_update() as usize;
-            while self.state.running_count() < allowed && !shutdown.is_cancelled() {
-                match store::claim(&self.db, &self.owner, self.lease_ms()).await {
-                    Ok(Some(task)) => {
-                        let cancel = self.state.register(task.id, task.queue_id, &runs_cancel);
-                        let span = tracing::info_span!(
-                            "task",
-                            task_id = task.id,
-                            queue_id = task.queue_id,
-                            attempt = task.attempts
-                        );
-                        runs.spawn(self.clone().run_task(task, cancel).instrument(span));
-                    }
-                    Ok(None) => break,
-                    Err(error) => {
-                        tracing::error!(%error, "claiming a task failed");
-                        break;
-                    }
-                }
+            if !shutdown.is_cancelled() {
+                self.claim_and_start(&mut runs, &runs_cancel).await;
             }
             tokio::select! {
                 () = shutdown.cancelled() => break,
@@ -140,13 +112,7 @@ impl Worker {
                         tracing::error!(%error, "a task run panicked");
                     }
                 }
-                _ = tick.tick() => {
-                    // Another instance (or the database) may have changed the limit.
-                    if let Err(error) = self.settings.concurrency().await {
-                        tracing::warn!(%error, "reading the concurrency limit failed");
-                    }
-                }
-                _ = sweep.tick() => self.sweep_expired().await,
+                _ = tick.tick() => {}
             }
         }
 
@@ -169,36 +135,61 @@ impl Worker {
         }
     }
 
-    async fn sweep_expired(&self) {
-        match store::recover(&self.db, MAX_ATTEMPTS, false).await {
-            Ok(queues) => {
-                for queue_id in queues {
-                    tracing::warn!(queue_id, "took back tasks whose worker stopped answering");
-                    read::announce_all(&self.db, &self.state, &self.events, queue_id).await;
-                    self.state.wake();
-                }
+    /// Claims what the global limit leaves room for and starts a run for each.
+    async fn claim_and_start(&self, runs: &mut JoinSet<()>, runs_cancel: &CancellationToken) {
+        let granted = Instant::now();
+        let claims = match store::claim(&self.db, &self.owner, self.lease_ms(), MAX_ATTEMPTS).await
+        {
+            Ok(claims) => claims,
+            Err(error) => {
+                tracing::error!(%error, "claiming tasks failed");
+                return;
             }
-            Err(error) => tracing::warn!(%error, "sweeping expired leases failed"),
+        };
+        for queue_id in claims.reaped {
+            tracing::warn!(
+                queue_id,
+                "took back tasks whose lease expired (their process stopped or stalled)"
+            );
+            read::announce_all(&self.db, &self.state, &self.events, queue_id).await;
+        }
+        for task in claims.tasks {
+            let cancel = self
+                .state
+                .register(task.id, task.queue_id, task.fence, runs_cancel);
+            let lease = Arc::new(Lease::new(self.config.lease, granted));
+            let span = tracing::info_span!(
+                "task",
+                task_id = task.id,
+                queue_id = task.queue_id,
+                attempt = task.attempts,
+                fence = task.fence
+            );
+            runs.spawn(self.clone().run_task(task, lease, cancel).instrument(span));
         }
     }
 
-    async fn run_task(self, task: Claimed, cancel: CancellationToken) {
-        let started = std::time::Instant::now();
+    async fn run_task(self, task: Claimed, lease: Arc<Lease>, cancel: CancellationToken) {
+        let started = Instant::now();
         self.announce(&task).await;
         let result = tokio::select! {
             result = self.generate(&task) => Some(result),
             () = cancel.cancelled() => None,
-            () = self.keep_lease(&task, &cancel) => None,
+            () = self.keep_lease(&task, &lease, &cancel) => None,
         };
         let outcome = match result {
-            Some(Ok(bytes)) => self.finish(&task, bytes, started.elapsed()).await,
+            Some(_) if !lease.is_held() => {
+                tracing::warn!("the lease lapsed during the call: its outcome is dropped");
+                Ok(())
+            }
+            Some(Ok(bytes)) => self.finish(&task, &lease, bytes, started.elapsed()).await,
             Some(Err(error)) => self.failed(&task, error).await,
             None => self.interrupted(&task).await,
         };
         if let Err(error) = outcome {
             tracing::error!(%error, "recording the task's outcome failed");
         }
-        self.state.unregister(task.id);
+        self.state.unregister(task.id, task.fence);
         self.announce(&task).await;
         self.state.wake();
     }
@@ -214,13 +205,20 @@ impl Worker {
         .await;
     }
 
-    /// Renews the lease; returns (ending the run) once the task is no longer ours.
-    async fn keep_lease(&self, task: &Claimed, cancel: &CancellationToken) {
+    /// Renews the lease; returns (ending the run) once the claim is over, or once the lease has
+    /// not been renewed for so long that another process may take the task.
+    async fn keep_lease(&self, task: &Claimed, lease: &Lease, cancel: &CancellationToken) {
         let every = self.config.lease / 3;
         loop {
-            tokio::time::sleep(every).await;
-            match store::heartbeat(&self.db, task.id, &self.owner, self.lease_ms()).await {
-                Ok(true) => {}
+            tokio::time::sleep(every.min(lease.remaining())).await;
+            if !lease.is_held() {
+                tracing::warn!("the lease could not be renewed in time: stopping the run");
+                cancel.cancel();
+                return;
+            }
+            let sent = Instant::now();
+            match store::heartbeat(&self.db, task, self.lease_ms()).await {
+                Ok(true) => lease.renewed(sent),
                 Ok(false) => {
                     cancel.cancel();
                     return;
@@ -276,9 +274,11 @@ impl Worker {
         };
         let state = self.state.clone();
         let events = self.events.clone();
-        let (task_id, queue_id) = (task.id, task.queue_id);
+        let (task_id, queue_id, fence) = (task.id, task.queue_id, task.fence);
         let progress = Arc::new(move |fraction: f32| {
-            let fraction = state.set_progress(task_id, fraction);
+            let Some(fraction) = state.set_progress(task_id, fence, fraction) else {
+                return;
+            };
             events.publish(
                 queue_id,
                 app::types::EventKind::Progress,
@@ -301,7 +301,13 @@ impl Worker {
         }
     }
 
-    async fn finish(&self, task: &Claimed, bytes: bytes::Bytes, elapsed: Duration) -> Result<()> {
+    async fn finish(
+        &self,
+        task: &Claimed,
+        lease: &Lease,
+        bytes: bytes::Bytes,
+        elapsed: Duration,
+    ) -> Result<()> {
         // A result is checked like an upload: its type from its bytes, its size, a full decode,
         // and its metadata stripped.
         let checked = match images::check_in_turn(bytes).await {
@@ -318,7 +324,13 @@ impl Worker {
         };
         let (bytes, mime, extension) = (checked.bytes, checked.mime, checked.extension);
         let image_bytes = bytes.len() as i64;
-        let key = Storage::new_key("results", extension);
+        if !lease.is_held() {
+            tracing::warn!("the lease lapsed while checking the result: it is dropped");
+            return Ok(());
+        }
+        // Under a key of its own claim: a stale run can never overwrite the result another
+        // claim made visible, and this one becomes visible only through the fenced update.
+        let key = Storage::result_key(task.id, task.fence, extension);
         self.storage.put(&key, bytes).await?;
         let outcome = Outcome {
             image_key: &key,
@@ -326,10 +338,12 @@ impl Worker {
             image_bytes,
             duration_ms: elapsed.as_millis() as i64,
         };
-        if store::complete(&self.db, task, &self.owner, outcome).await? {
+        if store::complete(&self.db, task, outcome).await? {
             tracing::info!(elapsed_ms = elapsed.as_millis() as u64, "task completed");
         } else {
-            tracing::info!("task was cancelled while running; its result is dropped");
+            tracing::info!(
+                "the claim ended while running (cancelled or taken over); its result is dropped"
+            );
             self.storage.delete_all(&[key]).await;
         }
         Ok(())
@@ -342,11 +356,11 @@ impl Worker {
                 let delay = self.config.retry.delay(task.attempts, retry_after);
                 tracing::warn!(%message, retry_in_ms = delay.as_millis() as u64, "attempt failed, will retry");
                 let run_at = db::now_millis() + delay.as_millis() as i64;
-                store::retry_later(&self.db, task, &self.owner, &message, run_at).await?;
+                store::retry_later(&self.db, task, &message, run_at).await?;
             }
             _ => {
                 tracing::warn!(%message, "task failed");
-                store::fail(&self.db, task, &self.owner, &message).await?;
+                store::fail(&self.db, task, &message).await?;
             }
         }
         Ok(())
@@ -354,6 +368,6 @@ impl Worker {
 
     /// Cancelled by the owner (the database already says so) or stopped by shutdown.
     async fn interrupted(&self, task: &Claimed) -> Result<()> {
-        store::release(&self.db, task, &self.owner).await.map(drop)
+        store::release(&self.db, task).await.map(drop)
     }
 }

@@ -1,0 +1,300 @@
+//! The claim and the fenced writes against a real SQLite file shared by two pools, as two
+//! processes would share it.
+
+use super::*;
+use crate::config::Secret;
+
+const LEASE_MS: i64 = 30_000;
+const MAX_ATTEMPTS: i64 = 3;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    db: Db,
+    url: String,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("queue.db").display());
+        let db = db::connect(&Secret::new(url.clone()))
+            .await
+            .expect("open database");
+        db::migrate(&db).await.expect("migrate");
+        Self { _dir: dir, db, url }
+    }
+
+    /// A second pool on the same file: another process.
+    async fn other_process(&self) -> Db {
+        db::connect(&Secret::new(self.url.clone()))
+            .await
+            .expect("open database again")
+    }
+
+    async fn set_limit(&self, limit: u32) {
+        sqlx::query(
+            "UPDATE system_config SET config_value = ? WHERE config_key = 'batch_concurrency'",
+        )
+        .bind(limit.to_string())
+        .execute(&self.db)
+        .await
+        .expect("set limit");
+    }
+
+    async fn user(&self, name: &str) -> i64 {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO users (username, password_hash) VALUES (?, 'x') RETURNING id",
+        )
+        .bind(name)
+        .fetch_one(&self.db)
+        .await
+        .expect("user");
+        id
+    }
+
+    /// A batch of `images` waiting tasks; returns their ids in upload order.
+    async fn batch(&self, user_id: i64, images: usize) -> Vec<i64> {
+        let (queue_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO batch_queues (user_id, batch_name, prompt, model, total_images)
+             VALUES (?, 'b', 'p', 'demo', ?) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(images as i64)
+        .fetch_one(&self.db)
+        .await
+        .expect("batch");
+        let mut ids = Vec::new();
+        for position in 0..images {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO batch_tasks (queue_id, user_id, original_image_url, original_filename,
+                   prompt, model, position) VALUES (?, ?, 'originals/x.png', 'x.png', 'p', 'demo', ?)
+                 RETURNING id",
+            )
+            .bind(queue_id)
+            .bind(user_id)
+            .bind(position as i64)
+            .fetch_one(&self.db)
+            .await
+            .expect("task");
+            ids.push(id);
+        }
+        ids
+    }
+
+    async fn status(&self, task_id: i64) -> (String, i64) {
+        sqlx::query_as("SELECT status, version FROM batch_tasks WHERE id = ?")
+            .bind(task_id)
+            .fetch_one(&self.db)
+            .await
+            .expect("task")
+    }
+
+    /// Makes every lease run out, as if its process had stalled past it.
+    async fn expire_leases(&self) {
+        sqlx::query("UPDATE batch_tasks SET lease_until = ? WHERE status = 'processing'")
+            .bind(db::now_millis() - 1)
+            .execute(&self.db)
+            .await
+            .expect("expire");
+    }
+}
+
+fn outcome() -> Outcome<'static> {
+    Outcome {
+        image_key: "results/aa/1-1-aa.png",
+        image_mime: "image/png",
+        image_bytes: 10,
+        duration_ms: 5,
+    }
+}
+
+async fn claim_all(db: &Db, owner: &str) -> Claims {
+    claim(db, owner, LEASE_MS, MAX_ATTEMPTS)
+        .await
+        .expect("claim")
+}
+
+#[tokio::test]
+async fn claims_only_up_to_the_limit_counted_across_processes() {
+    let fx = Fixture::new().await;
+    fx.set_limit(3).await;
+    let alice = fx.user("alice").await;
+    fx.batch(alice, 8).await;
+    let other = fx.other_process().await;
+
+    let first = claim_all(&fx.db, "a").await;
+    assert_eq!(first.tasks.len(), 3, "the limit, and no more");
+    assert!(
+        claim_all(&other, "b").await.tasks.is_empty(),
+        "the other process sees no room"
+    );
+
+    assert!(
+        complete(&fx.db, &first.tasks[0], outcome())
+            .await
+            .expect("complete")
+    );
+    let second = claim_all(&other, "b").await;
+    assert_eq!(second.tasks.len(), 1, "one slot freed, one claimed");
+    assert!(claim_all(&fx.db, "a").await.tasks.is_empty());
+
+    fx.set_limit(5).await;
+    assert_eq!(
+        claim_all(&fx.db, "a").await.tasks.len(),
+        2,
+        "a raised limit is used at once"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_claim_writes_nothing_even_from_the_same_owner() {
+    let fx = Fixture::new().await;
+    let alice = fx.user("alice").await;
+    let ids = fx.batch(alice, 1).await;
+
+    let stale = claim_all(&fx.db, "same-owner").await.tasks.remove(0);
+    assert_eq!(stale.fence, 1);
+    fx.expire_leases().await;
+    let fresh = claim_all(&fx.db, "same-owner").await;
+    assert_eq!(fresh.reaped.len(), 1, "the expired lease was taken back");
+    let fresh = fresh.tasks.into_iter().next().expect("claimed again");
+    assert_eq!((fresh.id, fresh.fence, fresh.attempts), (ids[0], 2, 2));
+
+    assert!(
+        !heartbeat(&fx.db, &stale, LEASE_MS)
+            .await
+            .expect("heartbeat")
+    );
+    assert!(!complete(&fx.db, &stale, outcome()).await.expect("complete"));
+    assert!(!fail(&fx.db, &stale, "boom").await.expect("fail"));
+    assert!(
+        !retry_later(&fx.db, &stale, "later", 0)
+            .await
+            .expect("retry")
+    );
+    assert!(!release(&fx.db, &stale).await.expect("release"));
+    assert_eq!(fx.status(ids[0]).await, ("processing".to_owned(), 0));
+    let (versions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM task_versions")
+        .fetch_one(&fx.db)
+        .await
+        .expect("versions");
+    assert_eq!(versions, 0);
+
+    assert!(
+        heartbeat(&fx.db, &fresh, LEASE_MS)
+            .await
+            .expect("heartbeat")
+    );
+    assert!(complete(&fx.db, &fresh, outcome()).await.expect("complete"));
+    assert_eq!(fx.status(ids[0]).await, ("completed".to_owned(), 1));
+}
+
+#[tokio::test]
+async fn only_expired_leases_are_taken_back() {
+    let fx = Fixture::new().await;
+    let alice = fx.user("alice").await;
+    fx.batch(alice, 5).await;
+    let held = claim_all(&fx.db, "a").await;
+    assert_eq!(held.tasks.len(), 3);
+    let other = fx.other_process().await;
+    let later = claim_all(&other, "b").await;
+    assert!(
+        later.reaped.is_empty(),
+        "live leases stay with their process"
+    );
+    assert!(later.tasks.is_empty());
+    for task in &held.tasks {
+        assert!(heartbeat(&fx.db, task, LEASE_MS).await.expect("heartbeat"));
+    }
+}
+
+#[tokio::test]
+async fn a_task_out_of_attempts_fails_when_its_lease_expires() {
+    let fx = Fixture::new().await;
+    let alice = fx.user("alice").await;
+    let ids = fx.batch(alice, 1).await;
+    for _ in 0..MAX_ATTEMPTS {
+        assert_eq!(claim_all(&fx.db, "a").await.tasks.len(), 1);
+        fx.expire_leases().await;
+    }
+    let last = claim_all(&fx.db, "a").await;
+    assert!(last.tasks.is_empty());
+    assert_eq!(fx.status(ids[0]).await.0, "failed");
+}
+
+#[tokio::test]
+async fn the_user_with_fewest_running_goes_first_and_each_user_in_order() {
+    let fx = Fixture::new().await;
+    fx.set_limit(4).await;
+    let alice = fx.user("alice").await;
+    let bob = fx.user("bob").await;
+    let mut alices = Vec::new();
+    for _ in 0..4 {
+        alices.extend(fx.batch(alice, 50).await);
+    }
+    let bobs = fx.batch(bob, 5).await;
+
+    let first = claim_all(&fx.db, "a").await.tasks;
+    let order: Vec<i64> = first.iter().map(|t| t.id).collect();
+    assert_eq!(
+        order,
+        vec![alices[0], bobs[0], alices[1], bobs[1]],
+        "alternating, each user in upload order"
+    );
+
+    // Alice already holds the slots when Bob arrives: the next free slot is his.
+    let fx = Fixture::new().await;
+    fx.set_limit(3).await;
+    let alice = fx.user("alice").await;
+    let bob = fx.user("bob").await;
+    fx.batch(alice, 50).await;
+    fx.batch(alice, 50).await;
+    let running = claim_all(&fx.db, "a").await.tasks;
+    assert!(running.iter().all(|t| t.user_id == alice));
+    let bobs = fx.batch(bob, 5).await;
+    assert!(
+        complete(&fx.db, &running[0], outcome())
+            .await
+            .expect("complete")
+    );
+    let next = claim_all(&fx.db, "a").await.tasks;
+    assert_eq!(next.iter().map(|t| t.id).collect::<Vec<_>>(), vec![bobs[0]]);
+}
+
+#[tokio::test]
+async fn a_single_user_keeps_fifo_across_batches() {
+    let fx = Fixture::new().await;
+    fx.set_limit(10).await;
+    let alice = fx.user("alice").await;
+    let first = fx.batch(alice, 3).await;
+    let second = fx.batch(alice, 3).await;
+    let order: Vec<i64> = claim_all(&fx.db, "a")
+        .await
+        .tasks
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(order, [first, second].concat());
+}
+
+#[tokio::test]
+async fn tasks_waiting_for_a_retry_are_not_claimed_early() {
+    let fx = Fixture::new().await;
+    let alice = fx.user("alice").await;
+    let ids = fx.batch(alice, 2).await;
+    let claimed = claim_all(&fx.db, "a").await.tasks;
+    assert_eq!(claimed.len(), 2);
+    let later = db::now_millis() + 60_000;
+    assert!(
+        retry_later(&fx.db, &claimed[0], "busy", later)
+            .await
+            .expect("retry")
+    );
+    assert!(
+        complete(&fx.db, &claimed[1], outcome())
+            .await
+            .expect("complete")
+    );
+    assert!(claim_all(&fx.db, "a").await.tasks.is_empty());
+    assert_eq!(fx.status(ids[0]).await.0, "pending");
+}
