@@ -6,6 +6,7 @@ pub mod mock_ai;
 use std::{
     path::{Path, PathBuf},
     process::Stdio,
+    sync::Arc,
     time::Duration,
 };
 
@@ -36,7 +37,8 @@ pub fn server_binary() -> PathBuf {
 pub struct TestServer {
     child: Child,
     pub base_url: String,
-    pub data_dir: TempDir,
+    /// Shared by every instance started over it; removed when the last one is dropped.
+    pub data_dir: Arc<TempDir>,
     /// The first administrator's password, read from the server's first-start banner.
     pub admin_password: String,
     pub client: Client,
@@ -54,8 +56,15 @@ impl TestServer {
         Self::start_in(data_dir, env).await
     }
 
+    /// Starts another instance over this one's data directory: the same database and files, as
+    /// several processes behind one load balancer share them.
+    pub async fn start_beside(&self, env: &[(&str, &str)]) -> Self {
+        Self::start_in(self.data_dir.clone(), env).await
+    }
+
     /// Starts a server over an existing data directory (e.g. after a restart).
-    pub async fn start_in(data_dir: TempDir, env: &[(&str, &str)]) -> Self {
+    pub async fn start_in(data_dir: impl Into<Arc<TempDir>>, env: &[(&str, &str)]) -> Self {
+        let data_dir = data_dir.into();
         // Only a new database prints the first admin's password.
         let fresh = !data_dir.path().join("imgbatch.db").exists();
         let mut command = Command::new(server_binary());
@@ -165,7 +174,7 @@ impl TestServer {
 
     /// Asks the process to stop (SIGTERM), waits for it to exit (at most `timeout`) and hands
     /// back the data directory.
-    pub async fn terminate(mut self, timeout: Duration) -> TempDir {
+    pub async fn terminate(mut self, timeout: Duration) -> Arc<TempDir> {
         let pid = self.child.id().expect("running server").to_string();
         let sent = Command::new("kill")
             .args(["-TERM", &pid])
@@ -182,9 +191,25 @@ impl TestServer {
     }
 
     /// Kills the process at once (SIGKILL) and hands back the data directory.
-    pub async fn kill(mut self) -> TempDir {
+    pub async fn kill(mut self) -> Arc<TempDir> {
         let _ = self.child.kill().await;
         self.data_dir
+    }
+
+    /// Sends a signal (`STOP`, `CONT`, …) to the process.
+    pub async fn signal(&self, name: &str) {
+        let pid = self.child.id().expect("running server").to_string();
+        let sent = Command::new("kill")
+            .args([format!("-{name}"), pid])
+            .status()
+            .await
+            .expect("run kill");
+        assert!(sent.success(), "SIG{name} sent");
+    }
+
+    /// The prefix of the lease owner this process writes on the tasks it holds.
+    pub fn lease_owner_prefix(&self) -> String {
+        format!("{}-", self.pid().expect("running server"))
     }
 }
 

@@ -16,7 +16,14 @@ async fn kill_9_mid_batch_then_restart_completes_every_task_once() {
     let mock = MockAi::start().await;
     mock.set_latency(Duration::from_millis(500), 0.1);
     let base = mock.openai_base();
-    let env = openai_env(&base, &[("IMGBATCH_SIGNUP_CREDITS", "50")]);
+    // A crashed process's leases are taken back once they expire.
+    let env = openai_env(
+        &base,
+        &[
+            ("IMGBATCH_SIGNUP_CREDITS", "50"),
+            ("IMGBATCH_LEASE_SECS", "3"),
+        ],
+    );
     let server = TestServer::start_with(&env).await;
     let token = server.register("alice", "password123").await;
     let files = pngs(12);

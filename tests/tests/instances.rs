@@ -1,0 +1,218 @@
+//! Several `imgbatch serve` processes sharing one database and one object store: one global
+//! limit, every task done exactly once, and a process that dies or stalls past its lease loses
+//! its tasks to the others without writing anything afterwards.
+
+use std::time::Duration;
+
+use integration_tests::{
+    TestServer,
+    fixtures::{borrowed, pngs},
+    mock_ai::MockAi,
+    openai_env,
+};
+use serde_json::{Value, json};
+
+const LEASE_SECS: &str = "3";
+const MODEL: &str = "gpt-image-1";
+
+async fn scalar(server: &TestServer, sql: &str) -> i64 {
+    let db = server.database().await;
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&db)
+        .await
+        .expect("query");
+    db.close().await;
+    n
+}
+
+/// Tasks of the database held right now by `server`'s process.
+async fn held_by(server: &TestServer) -> i64 {
+    let sql = format!(
+        "SELECT COUNT(*) FROM batch_tasks WHERE status = 'processing' AND lease_owner LIKE '{}%'",
+        server.lease_owner_prefix()
+    );
+    scalar(server, &sql).await
+}
+
+fn assert_each_completed_once(detail: &Value, images: usize) {
+    assert_eq!(detail["queue"]["status"], json!("completed"), "{detail:#}");
+    assert_eq!(detail["queue"]["completedImages"], json!(images));
+    let tasks = detail["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), images);
+    assert!(
+        tasks.iter().all(|t| t["version"] == json!(1)),
+        "a task produced two results: {detail:#}"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_hold_one_limit_and_run_every_task_once() {
+    let mock = MockAi::start().await;
+    mock.set_latency(Duration::from_millis(300), 0.3);
+    let base = mock.openai_base();
+    let env = openai_env(
+        &base,
+        &[
+            ("IMGBATCH_SIGNUP_CREDITS", "100"),
+            ("IMGBATCH_LEASE_SECS", LEASE_SECS),
+        ],
+    );
+    let a = TestServer::start_with(&env).await;
+    let b = a.start_beside(&env).await;
+    let admin = a.admin_token().await;
+    a.set_concurrency(&admin, 3).await;
+
+    let alice = a.register("alice", "password123").await;
+    let bob = b.register("bob", "password123").await;
+    let (alice_files, bob_files) = (pngs(18), pngs(12));
+    let alices = a
+        .create_batch(&alice, &borrowed(&alice_files), "edit", MODEL)
+        .await;
+    let bobs = b
+        .create_batch(&bob, &borrowed(&bob_files), "edit", MODEL)
+        .await;
+    let alices = b.wait_finished(&alice, alices, Duration::from_secs(60)).await;
+    let bobs = a.wait_finished(&bob, bobs, Duration::from_secs(60)).await;
+    assert_each_completed_once(&alices, 18);
+    assert_each_completed_once(&bobs, 12);
+    assert_eq!(mock.calls(), 30, "one call per image");
+    assert_eq!(mock.peak_in_flight(), 3, "the limit is reached and never exceeded");
+    assert_eq!(scalar(&a, "SELECT COUNT(*) FROM task_versions").await, 30);
+    assert_eq!(a.credits(&alice).await, 82, "charged once: 100 − 18");
+    assert_eq!(b.credits(&bob).await, 88, "charged once: 100 − 12");
+
+    // A limit changed through one instance holds on the other at once.
+    b.set_concurrency(&admin, 1).await;
+    mock.reset_peak();
+    let files = pngs(6);
+    let id = a.create_batch(&alice, &borrowed(&files), "edit", MODEL).await;
+    let detail = b.wait_finished(&alice, id, Duration::from_secs(30)).await;
+    assert_each_completed_once(&detail, 6);
+    assert_eq!(mock.peak_in_flight(), 1);
+}
+
+#[tokio::test]
+async fn the_others_finish_the_tasks_of_a_killed_instance_once_its_leases_expire() {
+    let mock = MockAi::start().await;
+    mock.set_latency(Duration::from_millis(600), 0.1);
+    let base = mock.openai_base();
+    let env = openai_env(
+        &base,
+        &[
+            ("IMGBATCH_SIGNUP_CREDITS", "50"),
+            ("IMGBATCH_LEASE_SECS", LEASE_SECS),
+        ],
+    );
+    let a = TestServer::start_with(&env).await;
+    let b = a.start_beside(&env).await;
+    let admin = a.admin_token().await;
+    a.set_concurrency(&admin, 4).await;
+    let token = a.register("alice", "password123").await;
+    let files = pngs(12);
+    let id = a.create_batch(&token, &borrowed(&files), "edit", MODEL).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while held_by(&a).await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "instance A never claimed a task");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _data_dir = a.kill().await;
+
+    let detail = b.wait_finished(&token, id, Duration::from_secs(60)).await;
+    assert_each_completed_once(&detail, 12);
+    assert_eq!(b.credits(&token).await, 38, "charged once: 50 − 12");
+    assert_eq!(scalar(&b, "SELECT COUNT(*) FROM task_versions").await, 12);
+    assert_eq!(
+        scalar(&b, "SELECT COUNT(*) FROM credit_ledger WHERE reason = 'batch'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_instance_stalled_past_its_lease_writes_nothing_when_it_wakes() {
+    let mock = MockAi::start().await;
+    mock.set_latency(Duration::from_millis(1_000), 0.0);
+    let base = mock.openai_base();
+    let env = openai_env(
+        &base,
+        &[
+            ("IMGBATCH_SIGNUP_CREDITS", "50"),
+            ("IMGBATCH_LEASE_SECS", LEASE_SECS),
+        ],
+    );
+    let a = TestServer::start_with(&env).await;
+    let b = a.start_beside(&env).await;
+    let admin = a.admin_token().await;
+    a.set_concurrency(&admin, 2).await;
+    let token = a.register("alice", "password123").await;
+    let files = pngs(8);
+    let id = a.create_batch(&token, &borrowed(&files), "edit", MODEL).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while held_by(&a).await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "instance A never claimed a task");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.signal("STOP").await;
+    // Past the lease: B takes A's tasks back and runs them, while A's calls get their answers
+    // into a process that cannot read them.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    a.signal("CONT").await;
+
+    let detail = b.wait_finished(&token, id, Duration::from_secs(60)).await;
+    assert_each_completed_once(&detail, 8);
+    // Let A's woken runs do whatever they would.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let detail = b.queue(&token, id).await;
+    assert_each_completed_once(&detail, 8);
+    assert_eq!(scalar(&b, "SELECT COUNT(*) FROM task_versions").await, 8);
+    assert!(mock.peak_in_flight() <= 2, "peak {}", mock.peak_in_flight());
+    assert_eq!(
+        a.stored_files(),
+        16,
+        "8 originals and 8 results: the stale runs stored nothing"
+    );
+    assert_eq!(a.credits(&token).await, 42, "charged once: 50 − 8");
+}
+
+#[tokio::test]
+async fn a_small_batch_is_not_starved_by_another_users_many() {
+    let mock = MockAi::start().await;
+    mock.set_latency(Duration::from_millis(150), 0.2);
+    let base = mock.openai_base();
+    let env = openai_env(&base, &[("IMGBATCH_SIGNUP_CREDITS", "300")]);
+    let server = TestServer::start_with(&env).await;
+    let admin = server.admin_token().await;
+    let limit = 3;
+    server.set_concurrency(&admin, limit).await;
+    let alice = server.register("alice", "password123").await;
+    let bob = server.register("bob", "password123").await;
+    let files = pngs(50);
+    for _ in 0..4 {
+        server
+            .create_batch(&alice, &borrowed(&files), "alpha", MODEL)
+            .await;
+    }
+    let mine = pngs(5);
+    let id = server
+        .create_batch(&bob, &borrowed(&mine), "bravo", MODEL)
+        .await;
+    let calls_before = mock.calls();
+    let detail = server.wait_finished(&bob, id, Duration::from_secs(60)).await;
+    assert_each_completed_once(&detail, 5);
+    let first_bravo = mock
+        .requests()
+        .iter()
+        .position(|r| r.prompt == "bravo")
+        .expect("bob's images were sent");
+    assert!(
+        first_bravo <= calls_before + limit as usize + 1,
+        "bob's first image was call {first_bravo}; {calls_before} calls had been made when his batch was queued"
+    );
+    let alpha_done = mock
+        .requests()
+        .iter()
+        .filter(|r| r.prompt == "alpha")
+        .count();
+    assert!(alpha_done < 200, "bob finished before alice's 200 images did");
+}
