@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing imgbatch needs, skipping whatever is already in place:
 # the wasm32 target, cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools
-# (Tailwind CSS, wasm-opt, Playwright) and Debian's Chromium for the browser tests.
+# (Tailwind CSS, wasm-opt, Playwright), Debian's Chromium for the browser tests and moto's S3
+# server for the storage tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
+MOTO_VERSION=5.2.5
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
@@ -41,6 +43,16 @@ if ! command -v chromium >/dev/null; then
     if [[ $(id -u) -eq 0 ]]; then SUDO=(); else SUDO=(sudo); fi
     "${SUDO[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq chromium >/dev/null
+fi
+
+# An S3-compatible server for the storage tests, kept outside the checkout so that a fresh
+# clone reuses it.
+moto="${XDG_CACHE_HOME:-$HOME/.cache}/imgbatch/moto-$MOTO_VERSION"
+if [[ ! -x $moto/bin/moto_server ]]; then
+    say "installing moto $MOTO_VERSION (an S3-compatible server for the storage tests)"
+    rm -rf "$moto"
+    python3 -m venv "$moto"
+    "$moto/bin/pip" install --quiet "moto[server]==$MOTO_VERSION"
 fi
 
 say "tools are ready"

@@ -65,6 +65,11 @@ pub struct Config {
     )]
     database_url: Option<Secret<String>>,
 
+    /// Where images are stored: `s3://bucket[/prefix]` (endpoint, region and credentials from
+    /// the standard `AWS_*` variables) or `file:///directory`; defaults to `<data dir>/objects`.
+    #[arg(long, env = "IMGBATCH_STORAGE_URL", global = true)]
+    pub storage_url: Option<String>,
+
     /// Credits a newly registered user starts with.
     #[arg(
         long,

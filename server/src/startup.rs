@@ -144,7 +144,11 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
         .site_addr(config.addr)
         .build();
     let settings = Settings::load(db.clone()).await?;
-    let storage = Storage::local(&config.data_dir.join("objects"))?;
+    let storage = Storage::open(
+        config.storage_url.as_deref(),
+        &config.data_dir.join("objects"),
+    )
+    .await?;
     let models = Models::from_config(config)?;
     let keys = UserKeys::load(db.clone(), config.secret_key.as_ref(), &config.data_dir)?;
     let events = Events::new(StreamLimits {

@@ -1,11 +1,12 @@
-//! Where originals and results live: one abstraction over `object_store` (a local directory
-//! now; an S3-compatible store is a configuration change). Keys are always chosen by the server.
+//! Where originals and results live: one abstraction over `object_store`, a local directory or
+//! an S3-compatible bucket. Keys are always chosen by the server.
 
 use std::{path::Path, sync::Arc};
 
 use bytes::Bytes;
 use object_store::{
-    ObjectStore, ObjectStoreExt, PutPayload, local::LocalFileSystem, path::Path as Key,
+    ObjectStore, ObjectStoreExt, PutPayload, aws::AmazonS3Builder, local::LocalFileSystem,
+    path::Path as Key, prefix::PrefixStore,
 };
 use rand::RngCore;
 
@@ -17,6 +18,61 @@ pub struct Storage {
 }
 
 impl Storage {
+    /// The store `url` names (`s3://bucket[/prefix]` or `file:///directory`), or the local
+    /// directory `default_dir` without one. An S3 store is written to once, so that a wrong
+    /// bucket, endpoint or credential stops the start with its reason instead of failing every
+    /// upload.
+    pub async fn open(url: Option<&str>, default_dir: &Path) -> Result<Self> {
+        let url = url.map(str::trim).filter(|u| !u.is_empty());
+        let Some(url) = url else {
+            return Self::local(default_dir);
+        };
+        if let Some(dir) = url.strip_prefix("file://") {
+            return Self::local(Path::new(dir));
+        }
+        let Some(rest) = url.strip_prefix("s3://") else {
+            return Err(Error::Internal(format!(
+                "IMGBATCH_STORAGE_URL must be s3://bucket[/prefix] or file:///directory, not {url}"
+            )));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(Error::Internal(format!(
+                "IMGBATCH_STORAGE_URL names no bucket: {url}"
+            )));
+        }
+        // Signing and TLS of the S3 client use ring; a second call finds it installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        // A request gives up after seconds, not object_store's default of minutes, so that an
+        // unreachable store fails the request (or the start) with its reason.
+        let retry = object_store::RetryConfig {
+            max_retries: 3,
+            retry_timeout: std::time::Duration::from_secs(15),
+            ..Default::default()
+        };
+        let s3 = AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_retry(retry)
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot use the object store {url}: {e}")))?;
+        let store: Arc<dyn ObjectStore> = match prefix.trim_matches('/') {
+            "" => Arc::new(s3),
+            prefix => Arc::new(PrefixStore::new(s3, prefix)),
+        };
+        let probe = Key::from(".imgbatch-probe");
+        let written = match store.put(&probe, PutPayload::from_static(b"ok")).await {
+            Ok(_) => store.delete(&probe).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = written {
+            return Err(Error::Internal(format!(
+                "cannot write to the object store {url}: {error}"
+            )));
+        }
+        tracing::info!(%url, "images are stored in an S3-compatible bucket");
+        Ok(Self { store })
+    }
+
     /// A store rooted at `dir`, created if missing.
     pub fn local(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| {

@@ -2,6 +2,7 @@
 //! fresh data directory, and talk to it over HTTP.
 
 pub mod mock_ai;
+pub mod s3;
 
 use std::{
     path::{Path, PathBuf},

@@ -71,12 +71,18 @@ async fn two_instances_hold_one_limit_and_run_every_task_once() {
     let bobs = b
         .create_batch(&bob, &borrowed(&bob_files), "edit", MODEL)
         .await;
-    let alices = b.wait_finished(&alice, alices, Duration::from_secs(60)).await;
+    let alices = b
+        .wait_finished(&alice, alices, Duration::from_secs(60))
+        .await;
     let bobs = a.wait_finished(&bob, bobs, Duration::from_secs(60)).await;
     assert_each_completed_once(&alices, 18);
     assert_each_completed_once(&bobs, 12);
     assert_eq!(mock.calls(), 30, "one call per image");
-    assert_eq!(mock.peak_in_flight(), 3, "the limit is reached and never exceeded");
+    assert_eq!(
+        mock.peak_in_flight(),
+        3,
+        "the limit is reached and never exceeded"
+    );
     assert_eq!(scalar(&a, "SELECT COUNT(*) FROM task_versions").await, 30);
     assert_eq!(a.credits(&alice).await, 82, "charged once: 100 − 18");
     assert_eq!(b.credits(&bob).await, 88, "charged once: 100 − 12");
@@ -85,7 +91,9 @@ async fn two_instances_hold_one_limit_and_run_every_task_once() {
     b.set_concurrency(&admin, 1).await;
     mock.reset_peak();
     let files = pngs(6);
-    let id = a.create_batch(&alice, &borrowed(&files), "edit", MODEL).await;
+    let id = a
+        .create_batch(&alice, &borrowed(&files), "edit", MODEL)
+        .await;
     let detail = b.wait_finished(&alice, id, Duration::from_secs(30)).await;
     assert_each_completed_once(&detail, 6);
     assert_eq!(mock.peak_in_flight(), 1);
@@ -109,11 +117,16 @@ async fn the_others_finish_the_tasks_of_a_killed_instance_once_its_leases_expire
     a.set_concurrency(&admin, 4).await;
     let token = a.register("alice", "password123").await;
     let files = pngs(12);
-    let id = a.create_batch(&token, &borrowed(&files), "edit", MODEL).await;
+    let id = a
+        .create_batch(&token, &borrowed(&files), "edit", MODEL)
+        .await;
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while held_by(&a).await == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "instance A never claimed a task");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "instance A never claimed a task"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let _data_dir = a.kill().await;
@@ -123,7 +136,11 @@ async fn the_others_finish_the_tasks_of_a_killed_instance_once_its_leases_expire
     assert_eq!(b.credits(&token).await, 38, "charged once: 50 − 12");
     assert_eq!(scalar(&b, "SELECT COUNT(*) FROM task_versions").await, 12);
     assert_eq!(
-        scalar(&b, "SELECT COUNT(*) FROM credit_ledger WHERE reason = 'batch'").await,
+        scalar(
+            &b,
+            "SELECT COUNT(*) FROM credit_ledger WHERE reason = 'batch'"
+        )
+        .await,
         1
     );
 }
@@ -146,11 +163,16 @@ async fn an_instance_stalled_past_its_lease_writes_nothing_when_it_wakes() {
     a.set_concurrency(&admin, 2).await;
     let token = a.register("alice", "password123").await;
     let files = pngs(8);
-    let id = a.create_batch(&token, &borrowed(&files), "edit", MODEL).await;
+    let id = a
+        .create_batch(&token, &borrowed(&files), "edit", MODEL)
+        .await;
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while held_by(&a).await == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "instance A never claimed a task");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "instance A never claimed a task"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     a.signal("STOP").await;
@@ -198,7 +220,9 @@ async fn a_small_batch_is_not_starved_by_another_users_many() {
         .create_batch(&bob, &borrowed(&mine), "bravo", MODEL)
         .await;
     let calls_before = mock.calls();
-    let detail = server.wait_finished(&bob, id, Duration::from_secs(60)).await;
+    let detail = server
+        .wait_finished(&bob, id, Duration::from_secs(60))
+        .await;
     assert_each_completed_once(&detail, 5);
     let first_bravo = mock
         .requests()
@@ -214,5 +238,8 @@ async fn a_small_batch_is_not_starved_by_another_users_many() {
         .iter()
         .filter(|r| r.prompt == "alpha")
         .count();
-    assert!(alpha_done < 200, "bob finished before alice's 200 images did");
+    assert!(
+        alpha_done < 200,
+        "bob finished before alice's 200 images did"
+    );
 }
