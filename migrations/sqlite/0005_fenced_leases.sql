@@ -3,5 +3,5 @@
 -- writes nothing.
 ALTER TABLE batch_tasks ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
 
--- The claim picks the user with the fewest running tasks, then that user's oldest waiting one.
-CREATE INDEX batch_tasks_user_status ON batch_tasks (user_id, status, queue_id, position);
+-- The claim finds the users with waiting work and each one's oldest task by seeks on this index.
+CREATE INDEX batch_tasks_user_queue ON batch_tasks (status, user_id, queue_id, position);

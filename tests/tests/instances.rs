@@ -243,3 +243,53 @@ async fn a_small_batch_is_not_starved_by_another_users_many() {
         "bob finished before alice's 200 images did"
     );
 }
+
+#[tokio::test]
+async fn a_cancel_through_one_instance_aborts_the_calls_of_another() {
+    let mock = MockAi::start().await;
+    mock.set_latency(Duration::from_secs(60), 0.0);
+    let base = mock.openai_base();
+    let env = openai_env(&base, &[("IMGBATCH_SIGNUP_CREDITS", "50")]);
+    let a = TestServer::start_with(&env).await;
+    let admin = a.admin_token().await;
+    a.set_concurrency(&admin, 3).await;
+    let token = a.register("alice", "password123").await;
+    // The batch is queued through B, which claims at once; A may take some at its next look.
+    let b = a.start_beside(&env).await;
+    let files = pngs(6);
+    let id = b
+        .create_batch(&token, &borrowed(&files), "edit", MODEL)
+        .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while mock.in_flight() < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "3 calls never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let held_by_b = held_by(&b).await;
+    assert!(held_by_b > 0, "B holds some of the running tasks");
+
+    let (status, body) = a
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/batch/queue/{id}/cancel"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while mock.in_flight() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} calls still in flight 5 s after the cancel",
+            mock.in_flight()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let detail = a.queue(&token, id).await;
+    assert_eq!(detail["queue"]["status"], json!("cancelled"), "{detail:#}");
+    assert_eq!(mock.calls(), 3, "nothing was claimed after the cancel");
+}

@@ -59,6 +59,26 @@ impl QueueState {
 
     /// Records the run of a task's claim `fence`. A run of an older claim of the same task (one
     /// whose lease lapsed before this process claimed the task again) is told to stop.
+    /// The claims (task id, fence) this process runs now.
+    pub(crate) fn running_claims(&self) -> Vec<(i64, i64)> {
+        self.running()
+            .iter()
+            .map(|(task_id, run)| (*task_id, run.fence))
+            .collect()
+    }
+
+    /// Aborts the run of claim `fence` of a task, if it still runs here.
+    pub(crate) fn abort(&self, task_id: i64, fence: i64) {
+        if let Some(run) = self.running().get(&task_id).filter(|r| r.fence == fence) {
+            run.cancel.cancel();
+        }
+    }
+
+    /// Runs of this process now.
+    pub fn running_count(&self) -> usize {
+        self.running().len()
+    }
+
     pub(crate) fn register(
         &self,
         task_id: i64,

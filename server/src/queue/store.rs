@@ -65,6 +65,8 @@ pub async fn recompute_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
 pub struct Claims {
     pub tasks: Vec<Claimed>,
     pub reaped: Vec<i64>,
+    /// The global limit as the claim read it.
+    pub limit: u32,
 }
 
 /// Leases due tasks up to the global limit, counted over every process sharing the database.
@@ -77,13 +79,13 @@ pub async fn claim(db: &Db, owner: &str, lease_ms: i64, max_attempts: i64) -> Re
     let now = db::now_millis();
     let mut tx = db::begin_write(db).await?;
     let reaped = reap_expired(&mut tx, now, max_attempts).await?;
-    let limit = i64::from(crate::settings::stored_concurrency(&mut tx).await?);
+    let limit = crate::settings::stored_concurrency(&mut tx).await?;
     let (running,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM batch_tasks WHERE status = 'processing'")
             .fetch_one(&mut *tx)
             .await?;
     let mut tasks = Vec::new();
-    for _ in running..limit {
+    for _ in running..i64::from(limit) {
         let Some(task) = claim_next(&mut tx, owner, now, lease_ms).await? else {
             break;
         };
@@ -99,28 +101,37 @@ pub async fn claim(db: &Db, owner: &str, lease_ms: i64, max_attempts: i64) -> Re
         recompute_batch(&mut tx, *queue_id).await?;
     }
     tx.commit().await?;
-    Ok(Claims { tasks, reaped })
+    Ok(Claims {
+        tasks,
+        reaped,
+        limit,
+    })
 }
 
 async fn claim_next(tx: &mut Tx, owner: &str, now: i64, lease_ms: i64) -> Result<Option<Claimed>> {
     let task = sqlx::query_as(
-        "WITH waiting AS (
-           SELECT user_id, MIN(queue_id) AS oldest FROM batch_tasks
-           WHERE status = 'pending' AND next_run_at <= ?3 GROUP BY user_id
-         ), chosen AS (
-           SELECT w.user_id FROM waiting w
-           ORDER BY (SELECT COUNT(*) FROM batch_tasks r
-                     WHERE r.user_id = w.user_id AND r.status = 'processing'), w.oldest
-           LIMIT 1
+        // The users with waiting work, found by one index seek each (a loose index scan), then
+        // each one's oldest due task: the cost grows with the users waiting, not the tasks.
+        "WITH RECURSIVE waiting(user_id) AS (
+           SELECT MIN(user_id) FROM batch_tasks WHERE status = 'pending'
+           UNION ALL
+           SELECT (SELECT MIN(user_id) FROM batch_tasks WHERE status = 'pending' AND user_id > w.user_id)
+           FROM waiting w WHERE w.user_id IS NOT NULL
+         ), heads AS (
+           SELECT (SELECT t.id FROM batch_tasks t
+                   WHERE t.status = 'pending' AND t.user_id = w.user_id AND t.next_run_at <= ?3
+                   ORDER BY t.queue_id, t.position, t.id LIMIT 1) AS id
+           FROM waiting w WHERE w.user_id IS NOT NULL
+         ), running AS (
+           SELECT user_id, COUNT(*) AS n FROM batch_tasks WHERE status = 'processing' GROUP BY user_id
          )
          UPDATE batch_tasks SET status = 'processing', attempts = attempts + 1, charge = 0,
            fence = fence + 1, lease_owner = ?1, lease_until = ?2,
            started_at = COALESCE(started_at, ?3),
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-         WHERE id = (SELECT id FROM batch_tasks
-                     WHERE user_id = (SELECT user_id FROM chosen)
-                       AND status = 'pending' AND next_run_at <= ?3
-                     ORDER BY queue_id, position, id LIMIT 1)
+         WHERE id = (SELECT t.id FROM heads h JOIN batch_tasks t ON t.id = h.id
+                     LEFT JOIN running r ON r.user_id = t.user_id
+                     ORDER BY COALESCE(r.n, 0), t.queue_id, t.position, t.id LIMIT 1)
          RETURNING id, queue_id, user_id, prompt, model, source, original_image_url,
            original_mime, generated_image_url, attempts, version, fence,
            use_user_key AS used_user_key",
@@ -145,6 +156,28 @@ pub async fn heartbeat(db: &Db, task: &Claimed, lease_ms: i64) -> Result<bool> {
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Of the claims `(task id, fence)` given, those still held: the task is `processing` under that
+/// fence. The others were cancelled or taken over, possibly through another process.
+pub async fn still_held(db: &Db, claims: &[(i64, i64)]) -> Result<Vec<(i64, i64)>> {
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = sqlx::QueryBuilder::new(
+        "SELECT id, fence FROM batch_tasks WHERE status = 'processing' AND id IN (",
+    );
+    let mut ids = query.separated(", ");
+    for (task_id, _) in claims {
+        ids.push_bind(*task_id);
+    }
+    query.push(")");
+    let rows: Vec<(i64, i64)> = query.build_query_as().fetch_all(db).await?;
+    Ok(claims
+        .iter()
+        .copied()
+        .filter(|claim| rows.contains(claim))
+        .collect())
 }
 
 /// A finished generation.

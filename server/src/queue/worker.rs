@@ -91,6 +91,10 @@ impl Worker {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let runs_cancel = CancellationToken::new();
         let mut runs = JoinSet::new();
+        // The limit the last claim read. While this process alone fills it, a finished run's
+        // wake-up is the only reason to look; the tick and a local change look regardless.
+        let mut known_limit = usize::MAX;
+        let mut look_anyway = true;
 
         loop {
             while let Some(done) = runs.try_join_next() {
@@ -98,21 +102,29 @@ impl Worker {
                     tracing::error!(%error, "a task run panicked");
                 }
             }
-            if !shutdown.is_cancelled() {
-                self.claim_and_start(&mut runs, &runs_cancel).await;
+            let room = self.state.running_count() < known_limit;
+            if !shutdown.is_cancelled() && (room || look_anyway) {
+                if let Some(limit) = self.claim_and_start(&mut runs, &runs_cancel).await {
+                    known_limit = limit as usize;
+                }
             }
+            look_anyway = false;
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = self.state.woken() => {}
                 changed = limit.changed() => {
                     if changed.is_err() { break; }
+                    look_anyway = true;
                 }
                 Some(done) = runs.join_next(), if !runs.is_empty() => {
                     if let Err(error) = done {
                         tracing::error!(%error, "a task run panicked");
                     }
                 }
-                _ = tick.tick() => {}
+                _ = tick.tick() => {
+                    look_anyway = true;
+                    self.abort_ended_runs().await;
+                }
             }
         }
 
@@ -135,15 +147,20 @@ impl Worker {
         }
     }
 
-    /// Claims what the global limit leaves room for and starts a run for each.
-    async fn claim_and_start(&self, runs: &mut JoinSet<()>, runs_cancel: &CancellationToken) {
+    /// Claims what the global limit leaves room for and starts a run for each; returns the limit
+    /// the claim read.
+    async fn claim_and_start(
+        &self,
+        runs: &mut JoinSet<()>,
+        runs_cancel: &CancellationToken,
+    ) -> Option<u32> {
         let granted = Instant::now();
         let claims = match store::claim(&self.db, &self.owner, self.lease_ms(), MAX_ATTEMPTS).await
         {
             Ok(claims) => claims,
             Err(error) => {
                 tracing::error!(%error, "claiming tasks failed");
-                return;
+                return None;
             }
         };
         for queue_id in claims.reaped {
@@ -166,6 +183,26 @@ impl Worker {
                 fence = task.fence
             );
             runs.spawn(self.clone().run_task(task, lease, cancel).instrument(span));
+        }
+        Some(claims.limit)
+    }
+
+    /// Aborts the runs whose claim ended elsewhere: a cancel made through another process, or a
+    /// task taken over after its lease lapsed. (A cancel made here aborts at once.)
+    async fn abort_ended_runs(&self) {
+        let running = self.state.running_claims();
+        match store::still_held(&self.db, &running).await {
+            Ok(held) => {
+                for (task_id, fence) in running.into_iter().filter(|c| !held.contains(c)) {
+                    tracing::info!(
+                        task_id,
+                        fence,
+                        "the task's claim ended elsewhere: aborting its run"
+                    );
+                    self.state.abort(task_id, fence);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "checking running tasks failed"),
         }
     }
 
