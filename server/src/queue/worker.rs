@@ -103,10 +103,11 @@ impl Worker {
                 }
             }
             let room = self.state.running_count() < known_limit;
-            if !shutdown.is_cancelled() && (room || look_anyway) {
-                if let Some(limit) = self.claim_and_start(&mut runs, &runs_cancel).await {
-                    known_limit = limit as usize;
-                }
+            if !shutdown.is_cancelled()
+                && (room || look_anyway)
+                && let Some(limit) = self.claim_and_start(&mut runs, &runs_cancel).await
+            {
+                known_limit = limit as usize;
             }
             look_anyway = false;
             tokio::select! {
