@@ -293,3 +293,105 @@ async fn a_cancel_through_one_instance_aborts_the_calls_of_another() {
     assert_eq!(detail["queue"]["status"], json!("cancelled"), "{detail:#}");
     assert_eq!(mock.calls(), 3, "nothing was claimed after the cancel");
 }
+
+/// Reads a batch's event stream until it ends (or `within` passes); returns whether it ended
+/// and the ids of the tasks seen completed, in the snapshot or in later events.
+async fn watch_until_end(
+    server: &TestServer,
+    token: &str,
+    id: i64,
+    within: Duration,
+) -> (bool, std::collections::BTreeSet<i64>) {
+    use futures::StreamExt;
+    let response = server
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/batch/queue/{id}/events"),
+            Some(token),
+        )
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let mut stream = response.bytes_stream();
+    let (mut buffer, mut completed) = (String::new(), std::collections::BTreeSet::new());
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(chunk)) => chunk.expect("chunk"),
+            Ok(None) => return (true, completed),
+            Err(_) => return (false, completed),
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).map(str::trim))
+            };
+            let (Some(kind), Some(data)) = (field("event:"), field("data:")) else {
+                continue;
+            };
+            let data: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+            let tasks = match kind {
+                "snapshot" => data["tasks"].as_array().cloned().unwrap_or_default(),
+                "task" => vec![data],
+                _ => Vec::new(),
+            };
+            completed.extend(
+                tasks
+                    .iter()
+                    .filter(|t| t["status"] == json!("completed"))
+                    .filter_map(|t| t["id"].as_i64()),
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stream_on_one_instance_sees_the_work_of_another() {
+    let mock = MockAi::start().await;
+    mock.set_latency(Duration::from_millis(400), 0.1);
+    let base = mock.openai_base();
+    let env_for = |key: &'static str| {
+        vec![
+            ("IMGBATCH_OPENAI_BASE_URL", base.clone()),
+            ("IMGBATCH_OPENAI_API_KEY", key.to_owned()),
+            ("IMGBATCH_SIGNUP_CREDITS", "50".to_owned()),
+        ]
+    };
+    let (env_a, env_b) = (env_for("sk-instance-a"), env_for("sk-instance-b"));
+    let env_a: Vec<(&str, &str)> = env_a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let env_b: Vec<(&str, &str)> = env_b.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let a = TestServer::start_with(&env_a).await;
+    let b = a.start_beside(&env_b).await;
+    let admin = a.admin_token().await;
+    a.set_concurrency(&admin, 2).await;
+    let token = a.register("alice", "password123").await;
+
+    // Queued through A, which claims at once; B's stream must show A's runs too.
+    let files = pngs(6);
+    let id = a
+        .create_batch(&token, &borrowed(&files), "edit", MODEL)
+        .await;
+    let (ended, completed) = watch_until_end(&b, &token, id, Duration::from_secs(30)).await;
+    let by_a = mock
+        .requests()
+        .iter()
+        .filter(|r| r.authorization.as_deref() == Some("Bearer sk-instance-a"))
+        .count();
+    assert!(
+        by_a > 0,
+        "instance A ran none of the images, so this proves nothing"
+    );
+    assert!(
+        ended,
+        "B's stream ends when the batch finishes, wherever it finished"
+    );
+    assert_eq!(
+        completed.len(),
+        6,
+        "every image is seen completed on B: {completed:?}"
+    );
+}

@@ -107,6 +107,11 @@ impl Events {
         }
     }
 
+    /// The batches that have live streams here now.
+    pub fn watched(&self) -> Vec<i64> {
+        self.open().channels.keys().copied().collect()
+    }
+
     /// The next sequence number, for a snapshot sent to a new subscriber.
     pub fn next_seq(&self) -> u64 {
         self.inner.seq.fetch_add(1, Ordering::Relaxed) + 1

@@ -3,6 +3,7 @@
 
 mod events;
 mod lease;
+mod relay;
 mod retry;
 mod state;
 pub mod store;

@@ -50,6 +50,7 @@ pub async fn recompute_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
                           AND (status <> 'pending' OR attempts > 0)) THEN 'processing'
              ELSE 'pending'
            END,
+           revision = revision + 1,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
          WHERE id = ?1",
     )
@@ -178,6 +179,20 @@ pub async fn still_held(db: &Db, claims: &[(i64, i64)]) -> Result<Vec<(i64, i64)
         .copied()
         .filter(|claim| rows.contains(claim))
         .collect())
+}
+
+/// The revisions of the batches `queue_ids` (those that still exist).
+pub async fn revisions(db: &Db, queue_ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+    if queue_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = sqlx::QueryBuilder::new("SELECT id, revision FROM batch_queues WHERE id IN (");
+    let mut ids = query.separated(", ");
+    for queue_id in queue_ids {
+        ids.push_bind(*queue_id);
+    }
+    query.push(")");
+    Ok(query.build_query_as().fetch_all(db).await?)
 }
 
 /// A finished generation.

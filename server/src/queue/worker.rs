@@ -10,6 +10,7 @@ use tracing::Instrument;
 use super::{
     Events, MAX_ATTEMPTS, QueueState, RetryPolicy,
     lease::Lease,
+    relay::Relay,
     store::{self, Claimed, Outcome},
 };
 use crate::{
@@ -85,6 +86,8 @@ impl Worker {
     /// Claims and runs tasks until `shutdown` fires, then lets running calls finish for the grace
     /// period and hands the rest back to the queue.
     pub async fn run(self, shutdown: CancellationToken) {
+        let relay = Relay::new(self.db.clone(), self.state.clone(), self.events.clone());
+        tokio::spawn(relay.run(shutdown.clone()));
         let mut limit = self.settings.watch_concurrency();
         // Other processes sharing the database finish tasks and change the limit too.
         let mut tick = tokio::time::interval(Duration::from_millis(500));
