@@ -91,6 +91,12 @@ test("an admin sets concurrency, curates presets, watches a batch, grants credit
   await expect(charts.getByRole("img", { name: "Mean processing time" })).toBeVisible();
   await expect(charts.getByRole("img", { name: "Credits spent" })).toBeVisible();
   await snapshot(page, info, "admin");
+  // Drawn on the server, the charts follow a switch of language without a reload.
+  await page.getByRole("button", { name: "切换到中文" }).click();
+  await expect(charts.getByRole("img", { name: "每日图片数" })).toBeVisible();
+  await expect(charts.getByRole("img", { name: /成功率/ })).toBeVisible();
+  await page.getByRole("button", { name: "Switch to English" }).click();
+  await expect(charts.getByRole("img", { name: "Images per day" })).toBeVisible();
 
   await page.getByLabel("Concurrency").fill("3");
   await page.getByRole("button", { name: "Save", exact: true }).click();

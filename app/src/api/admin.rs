@@ -50,6 +50,14 @@ pub async fn admin_stats() -> Result<Stats, AppError> {
     super::context::as_caller(|b, me| async move { b.stats(&me).await }).await
 }
 
+/// The statistics drawn as charts in `lang`, as markup: the charts are rendered on the server,
+/// so their code is not part of the browser's WebAssembly.
+#[server(prefix = "/rpc", endpoint = "admin/charts")]
+pub async fn admin_charts(lang: crate::i18n::Lang) -> Result<String, AppError> {
+    let stats = super::context::as_caller(|b, me| async move { b.stats(&me).await }).await?;
+    Ok(crate::pages::charts_html(stats, lang))
+}
+
 #[server(prefix = "/rpc", endpoint = "admin/users")]
 pub async fn users() -> Result<Vec<AdminUser>, AppError> {
     super::context::as_caller(|b, me| async move { b.users(&me).await }).await

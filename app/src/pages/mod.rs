@@ -11,6 +11,8 @@ mod not_found;
 
 pub use account::AccountPage;
 pub use admin::AdminPage;
+#[cfg(feature = "ssr")]
+pub(crate) use admin::charts_html;
 pub use batch::BatchPage;
 pub use history::HistoryPage;
 pub use home::HomePage;

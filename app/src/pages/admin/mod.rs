@@ -1,11 +1,15 @@
 //! `/admin`: batch configuration (concurrency, presets), task monitoring, statistics and users.
 
+#[cfg(feature = "ssr")]
 mod charts;
 mod config;
 mod monitor;
 mod presets;
 mod stats;
 mod users;
+
+#[cfg(feature = "ssr")]
+pub use stats::charts_html;
 
 use leptos::prelude::*;
 

@@ -1,22 +1,22 @@
 use leptos::prelude::*;
 
-use super::charts::{Bar, BarChart, Ring};
 use crate::{
     api,
     components::{LoadFailed, Loading},
-    i18n::use_t,
-    types::Stats,
+    i18n::use_lang,
 };
 
-/// Images per day, success rate, mean processing time and credits spent, as charts.
+/// Images per day, success rate, mean processing time and credits spent, as charts drawn on the
+/// server in the page's language.
 #[component]
 pub fn Statistics() -> impl IntoView {
-    let stats = Resource::new(|| (), |_| api::admin_stats());
+    let lang = use_lang();
+    let charts = Resource::new(move || lang.get(), api::admin_charts);
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
-                match stats.await {
-                    Ok(stats) => view! { <Charts stats /> }.into_any(),
+                match charts.await {
+                    Ok(markup) => view! { <div inner_html=markup></div> }.into_any(),
                     Err(error) => view! { <LoadFailed error /> }.into_any(),
                 }
             })}
@@ -25,9 +25,21 @@ pub fn Statistics() -> impl IntoView {
     .into_any()
 }
 
+/// The charts as markup, for [`api::admin_charts`].
+#[cfg(feature = "ssr")]
+pub fn charts_html(stats: crate::types::Stats, lang: crate::i18n::Lang) -> String {
+    let owner = Owner::new();
+    owner.with(|| {
+        provide_context(RwSignal::new(lang));
+        view! { <Charts stats /> }.to_html()
+    })
+}
+
+#[cfg(feature = "ssr")]
 #[component]
-fn Charts(stats: Stats) -> impl IntoView {
-    let t = use_t();
+fn Charts(stats: crate::types::Stats) -> impl IntoView {
+    use super::charts::{Bar, BarChart, Ring};
+    let t = crate::i18n::use_t();
     let day = |d: &str| d.get(5..).unwrap_or(d).to_owned();
     let images: Vec<Bar> = stats
         .images_per_day
