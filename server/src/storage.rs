@@ -90,17 +90,13 @@ impl Storage {
 
     /// A fresh, unguessable key such as `originals/3f…9a.png`.
     pub fn new_key(kind: &str, extension: &str) -> String {
-        let mut bytes = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let name = random_hex::<16>();
         format!("{kind}/{}/{name}.{extension}", &name[..2])
     }
 
     /// A new key for the result of claim `fence` of task `task_id`.
     pub fn result_key(task_id: i64, fence: i64, extension: &str) -> String {
-        let mut bytes = [0u8; 8];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let name = random_hex::<8>();
         format!(
             "results/{}/{task_id}-{fence}-{name}.{extension}",
             &name[..2]
@@ -147,4 +143,11 @@ impl Storage {
             }
         }
     }
+}
+
+/// `N` random bytes from the OS as lowercase hex.
+fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

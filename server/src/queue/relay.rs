@@ -85,7 +85,8 @@ impl Relay {
             };
             for task in tasks {
                 let view = json!(task);
-                if seen.tasks.insert(task.id, fingerprint(&view)) != Some(fingerprint(&view)) {
+                let print = fingerprint(&view);
+                if seen.tasks.insert(task.id, print) != Some(print) {
                     self.events.publish(queue_id, EventKind::Task, view);
                 }
             }

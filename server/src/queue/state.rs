@@ -57,8 +57,6 @@ impl QueueState {
         self.running().get(&task_id).and_then(|r| r.progress)
     }
 
-    /// Records the run of a task's claim `fence`. A run of an older claim of the same task (one
-    /// whose lease lapsed before this process claimed the task again) is told to stop.
     /// The claims (task id, fence) this process runs now.
     pub(crate) fn running_claims(&self) -> Vec<(i64, i64)> {
         self.running()
@@ -79,6 +77,8 @@ impl QueueState {
         self.running().len()
     }
 
+    /// Records the run of a task's claim `fence`. A run of an older claim of the same task (one
+    /// whose lease lapsed before this process claimed the task again) is told to stop.
     pub(crate) fn register(
         &self,
         task_id: i64,

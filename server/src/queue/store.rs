@@ -92,14 +92,15 @@ pub async fn claim(db: &Db, owner: &str, lease_ms: i64, max_attempts: i64) -> Re
         };
         tasks.push(task);
     }
-    let mut queues: Vec<i64> = tasks.iter().map(|t| t.queue_id).collect();
-    queues.sort_unstable();
-    queues.dedup();
-    for queue_id in queues {
+    let mut touched: Vec<i64> = tasks
+        .iter()
+        .map(|t| t.queue_id)
+        .chain(reaped.iter().copied())
+        .collect();
+    touched.sort_unstable();
+    touched.dedup();
+    for queue_id in touched {
         recompute_batch(&mut tx, queue_id).await?;
-    }
-    for queue_id in &reaped {
-        recompute_batch(&mut tx, *queue_id).await?;
     }
     tx.commit().await?;
     Ok(Claims {
@@ -162,18 +163,13 @@ pub async fn heartbeat(db: &Db, task: &Claimed, lease_ms: i64) -> Result<bool> {
 /// Of the claims `(task id, fence)` given, those still held: the task is `processing` under that
 /// fence. The others were cancelled or taken over, possibly through another process.
 pub async fn still_held(db: &Db, claims: &[(i64, i64)]) -> Result<Vec<(i64, i64)>> {
-    if claims.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut query = sqlx::QueryBuilder::new(
+    let ids: Vec<i64> = claims.iter().map(|(task_id, _)| *task_id).collect();
+    let rows = pairs_by_id(
+        db,
         "SELECT id, fence FROM batch_tasks WHERE status = 'processing' AND id IN (",
-    );
-    let mut ids = query.separated(", ");
-    for (task_id, _) in claims {
-        ids.push_bind(*task_id);
-    }
-    query.push(")");
-    let rows: Vec<(i64, i64)> = query.build_query_as().fetch_all(db).await?;
+        &ids,
+    )
+    .await?;
     Ok(claims
         .iter()
         .copied()
@@ -183,13 +179,23 @@ pub async fn still_held(db: &Db, claims: &[(i64, i64)]) -> Result<Vec<(i64, i64)
 
 /// The revisions of the batches `queue_ids` (those that still exist).
 pub async fn revisions(db: &Db, queue_ids: &[i64]) -> Result<Vec<(i64, i64)>> {
-    if queue_ids.is_empty() {
+    pairs_by_id(
+        db,
+        "SELECT id, revision FROM batch_queues WHERE id IN (",
+        queue_ids,
+    )
+    .await
+}
+
+/// Rows of two integers from `select`, a query ending in `id IN (`, completed with `ids`.
+async fn pairs_by_id(db: &Db, select: &'static str, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+    if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut query = sqlx::QueryBuilder::new("SELECT id, revision FROM batch_queues WHERE id IN (");
-    let mut ids = query.separated(", ");
-    for queue_id in queue_ids {
-        ids.push_bind(*queue_id);
+    let mut query = sqlx::QueryBuilder::new(select);
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
     }
     query.push(")");
     Ok(query.build_query_as().fetch_all(db).await?)
