@@ -391,20 +391,18 @@ impl TestServer {
 
     /// Files under the storage directory.
     pub fn stored_files(&self) -> usize {
-        fn walk(dir: &Path) -> usize {
-            std::fs::read_dir(dir)
-                .map(|entries| {
-                    entries
-                        .flatten()
-                        .map(|e| {
-                            let path = e.path();
-                            if path.is_dir() { walk(&path) } else { 1 }
-                        })
-                        .sum()
-                })
-                .unwrap_or(0)
-        }
-        walk(&self.data_dir.path().join("objects"))
+        files_under(&self.data_dir.path().join("objects"))
+    }
+
+    /// Deletes a batch as `token`'s user; the status and JSON body.
+    pub async fn delete_batch(&self, token: &str, queue_id: i64) -> (StatusCode, Value) {
+        self.call(
+            Method::DELETE,
+            &format!("/api/batch/queue/{queue_id}"),
+            Some(token),
+            None,
+        )
+        .await
     }
 
     /// Sets the global concurrency as admin.
@@ -419,6 +417,21 @@ impl TestServer {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
+}
+
+/// Files under `dir`, at any depth (0 when it does not exist).
+pub fn files_under(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() { files_under(&path) } else { 1 }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 /// The system API key the tests configure for the OpenAI-compatible provider.

@@ -45,24 +45,10 @@ async fn a_finished_batch_is_deleted_with_all_its_images() {
     let other = server.register("sam", "password123").await;
     let credits = server.credits(&token).await;
     let ledger = server.count("credit_ledger").await;
-    let (status, _) = server
-        .call(
-            Method::DELETE,
-            &format!("/api/batch/queue/{id}"),
-            Some(&other),
-            None,
-        )
-        .await;
+    let (status, _) = server.delete_batch(&other, id).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let (status, body) = server
-        .call(
-            Method::DELETE,
-            &format!("/api/batch/queue/{id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (status, body) = server.delete_batch(&token, id).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["refunded"], 0);
     assert_eq!(server.stored_files(), 0, "every image is gone");
@@ -85,14 +71,7 @@ async fn a_finished_batch_is_deleted_with_all_its_images() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let (status, body) = server
-        .call(
-            Method::DELETE,
-            &format!("/api/batch/queue/{id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (status, body) = server.delete_batch(&token, id).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error_message(&body), "batch not found");
 }
@@ -108,14 +87,7 @@ async fn a_running_batch_is_cancelled_and_refunded_before_it_is_deleted() {
         .await;
     assert_eq!(server.credits(&token).await, before - 6);
 
-    let (status, body) = server
-        .call(
-            Method::DELETE,
-            &format!("/api/batch/queue/{id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (status, body) = server.delete_batch(&token, id).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     // Images that had not started (all but those running under the default limit of 3).
     let refunded = body["refunded"].as_i64().expect("refunded");

@@ -34,6 +34,18 @@ async fn held_by(server: &TestServer) -> i64 {
     scalar(server, &sql).await
 }
 
+/// Waits (at most 20 s) until `server`'s process holds a running task.
+async fn wait_until_it_holds_tasks(server: &TestServer) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while held_by(server).await == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the instance never claimed a task"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn assert_each_completed_once(detail: &Value, images: usize) {
     assert_eq!(detail["queue"]["status"], json!("completed"), "{detail:#}");
     assert_eq!(detail["queue"]["completedImages"], json!(images));
@@ -121,14 +133,7 @@ async fn the_others_finish_the_tasks_of_a_killed_instance_once_its_leases_expire
         .create_batch(&token, &borrowed(&files), "edit", MODEL)
         .await;
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while held_by(&a).await == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "instance A never claimed a task"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_it_holds_tasks(&a).await;
     let _data_dir = a.kill().await;
 
     let detail = b.wait_finished(&token, id, Duration::from_secs(60)).await;
@@ -167,14 +172,7 @@ async fn an_instance_stalled_past_its_lease_writes_nothing_when_it_wakes() {
         .create_batch(&token, &borrowed(&files), "edit", MODEL)
         .await;
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while held_by(&a).await == 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "instance A never claimed a task"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_it_holds_tasks(&a).await;
     a.signal("STOP").await;
     // Past the lease: B takes A's tasks back and runs them, while A's calls get their answers
     // into a process that cannot read them.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use integration_tests::{
-    TestServer,
+    TestServer, files_under,
     fixtures::{borrowed, pngs},
     s3::S3Server,
     server_binary,
@@ -65,14 +65,7 @@ async fn images_live_in_the_bucket_and_go_with_their_batch() {
     assert_eq!(zip.status(), StatusCode::OK);
     assert!(zip.bytes().await.expect("zip body").starts_with(b"PK"));
 
-    let (status, body) = server
-        .call(
-            Method::DELETE,
-            &format!("/api/batch/queue/{id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (status, body) = server.delete_batch(&token, id).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(s3.keys("images").await, Vec::<String>::new());
 }
@@ -94,36 +87,12 @@ async fn a_directory_url_stores_images_there() {
     server
         .wait_finished(&token, id, Duration::from_secs(30))
         .await;
-    let count = walkdir(elsewhere.path());
+    let count = files_under(elsewhere.path());
     assert_eq!(count, 4, "2 originals and 2 results in the named directory");
     assert_eq!(server.stored_files(), 0);
-    let (status, body) = server
-        .call(
-            Method::DELETE,
-            &format!("/api/batch/queue/{id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (status, body) = server.delete_batch(&token, id).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(walkdir(elsewhere.path()), 0);
-}
-
-fn walkdir(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    if e.path().is_dir() {
-                        walkdir(&e.path())
-                    } else {
-                        1
-                    }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
+    assert_eq!(files_under(elsewhere.path()), 0);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::{io::Cursor, time::Duration};
 
 use image::{ImageFormat, RgbImage};
 use integration_tests::TestServer;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 
 /// A PNG of noise, which does not compress: about 3 bytes a pixel.
 fn noise(side: u32, seed: u32) -> Vec<u8> {
@@ -53,14 +53,7 @@ async fn uploads_past_the_quota_are_refused_until_a_batch_is_deleted() {
     let other = server.register("walt", "password123").await;
     server.create_batch(&other, &more, "sepia", "demo").await;
 
-    let (status, _) = server
-        .call(
-            Method::DELETE,
-            &format!("/api/batch/queue/{id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (status, _) = server.delete_batch(&token, id).await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = server
         .try_create_batch(&token, &more, "sepia", "demo")
