@@ -419,6 +419,43 @@ impl TestServer {
     }
 }
 
+/// One Server-Sent Event: its name, its id (0 without one) and its data (JSON when it parses,
+/// else the text).
+pub type SseEvent = (String, u64, Value);
+
+/// Reads a Server-Sent Events response until the server closes it or `deadline` passes; the
+/// events in order, and whether the server closed the stream.
+pub async fn read_events(
+    response: reqwest::Response,
+    deadline: tokio::time::Instant,
+) -> (Vec<SseEvent>, bool) {
+    use futures::StreamExt;
+    let mut stream = response.bytes_stream();
+    let (mut buffer, mut events) = (String::new(), Vec::new());
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(chunk)) => chunk.expect("chunk"),
+            Ok(None) => return (events, true),
+            Err(_) => return (events, false),
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+            };
+            let (Some(kind), Some(data)) = (field("event:"), field("data:")) else {
+                continue;
+            };
+            let seq = field("id:").map_or(0, |id| id.parse().expect("numeric id"));
+            let data = serde_json::from_str(&data).unwrap_or(Value::String(data));
+            events.push((kind, seq, data));
+        }
+    }
+}
+
 /// Files under `dir`, at any depth (0 when it does not exist).
 pub fn files_under(dir: &Path) -> usize {
     std::fs::read_dir(dir)

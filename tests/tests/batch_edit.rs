@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use integration_tests::{
     TestServer, error_message,
     fixtures::{borrowed, pngs},
+    read_events,
 };
 use reqwest::{Method, StatusCode, header};
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[tokio::test]
 async fn an_edit_becomes_the_next_version_and_costs_one_credit() {
@@ -144,37 +144,9 @@ async fn live_progress_streams_task_and_batch_changes() {
             .starts_with("text/event-stream")
     );
 
-    let mut stream = response.bytes_stream();
-    let mut buffer = String::new();
-    let mut events: Vec<(String, u64, Value)> = Vec::new();
-    let mut ended = false;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     // Read until the server closes the stream (after `end`) or the deadline passes.
-    loop {
-        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(chunk)) => chunk.expect("chunk"),
-            Ok(None) => {
-                ended = true;
-                break;
-            }
-            Err(_) => break,
-        };
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let field = |name: &str| {
-                block
-                    .lines()
-                    .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
-            };
-            let (Some(kind), Some(data)) = (field("event:"), field("data:")) else {
-                continue;
-            };
-            let seq = field("id:").map_or(0, |id| id.parse().expect("numeric id"));
-            let data = serde_json::from_str(&data).unwrap_or(Value::String(data));
-            events.push((kind, seq, data));
-        }
-    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let (mut events, ended) = read_events(response, deadline).await;
     assert!(ended, "the stream closes once the batch has finished");
     let end = events.pop().expect("events");
     assert_eq!(end.0, "end");

@@ -8,7 +8,7 @@ use integration_tests::{
     TestServer,
     fixtures::{borrowed, pngs},
     mock_ai::MockAi,
-    openai_env,
+    openai_env, read_events,
 };
 use serde_json::{Value, json};
 
@@ -300,7 +300,6 @@ async fn watch_until_end(
     id: i64,
     within: Duration,
 ) -> (bool, std::collections::BTreeSet<i64>) {
-    use futures::StreamExt;
     let response = server
         .request(
             reqwest::Method::GET,
@@ -311,40 +310,18 @@ async fn watch_until_end(
         .await
         .expect("events");
     assert_eq!(response.status(), reqwest::StatusCode::OK);
-    let mut stream = response.bytes_stream();
-    let (mut buffer, mut completed) = (String::new(), std::collections::BTreeSet::new());
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(chunk)) => chunk.expect("chunk"),
-            Ok(None) => return (true, completed),
-            Err(_) => return (false, completed),
-        };
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let field = |name: &str| {
-                block
-                    .lines()
-                    .find_map(|l| l.strip_prefix(name).map(str::trim))
-            };
-            let (Some(kind), Some(data)) = (field("event:"), field("data:")) else {
-                continue;
-            };
-            let data: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-            let tasks = match kind {
-                "snapshot" => data["tasks"].as_array().cloned().unwrap_or_default(),
-                "task" => vec![data],
-                _ => Vec::new(),
-            };
-            completed.extend(
-                tasks
-                    .iter()
-                    .filter(|t| t["status"] == json!("completed"))
-                    .filter_map(|t| t["id"].as_i64()),
-            );
-        }
-    }
+    let (events, ended) = read_events(response, tokio::time::Instant::now() + within).await;
+    let completed = events
+        .iter()
+        .flat_map(|(kind, _, data)| match kind.as_str() {
+            "snapshot" => data["tasks"].as_array().cloned().unwrap_or_default(),
+            "task" => vec![data.clone()],
+            _ => Vec::new(),
+        })
+        .filter(|t| t["status"] == json!("completed"))
+        .filter_map(|t| t["id"].as_i64())
+        .collect();
+    (ended, completed)
 }
 
 #[tokio::test]
