@@ -12,7 +12,13 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 
 use app::types::KeyStatus;
 
-use crate::{Error, Result, accounts::User, config::Secret, db::Db, providers::Models};
+use crate::{
+    Error, Result,
+    accounts::User,
+    config::Secret,
+    db::{self, Db},
+    providers::Models,
+};
 
 #[derive(Clone)]
 pub struct UserKeys {
@@ -54,15 +60,15 @@ impl UserKeys {
             .cipher
             .encrypt(&nonce, aad(user_id, provider, api_key.as_bytes()).as_ref())
             .map_err(|_| Error::Internal("encrypting the API key failed".into()))?;
-        sqlx::query(
-            "INSERT INTO user_provider_keys (user_id, provider, nonce, ciphertext) VALUES (?, ?, ?, ?) \
+        db::query("INSERT INTO user_provider_keys (user_id, provider, nonce, ciphertext) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (user_id, provider) DO UPDATE SET nonce = excluded.nonce, \
-             ciphertext = excluded.ciphertext, created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+             ciphertext = excluded.ciphertext, created_at = $5",
         )
         .bind(user_id)
         .bind(provider)
         .bind(nonce.as_slice())
         .bind(ciphertext)
+        .bind(db::now_iso())
         .execute(&self.db)
         .await?;
         Ok(())
@@ -105,12 +111,12 @@ impl UserKeys {
 
     /// Removes a user's key; `NotFound` if there was none.
     pub async fn delete(&self, user_id: i64, provider: &str) -> Result<()> {
-        let done = sqlx::query("DELETE FROM user_provider_keys WHERE user_id = ? AND provider = ?")
+        let done = db::query("DELETE FROM user_provider_keys WHERE user_id = $1 AND provider = $2")
             .bind(user_id)
             .bind(provider)
             .execute(&self.db)
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(Error::NotFound("API key"));
         }
         Ok(())
@@ -118,8 +124,8 @@ impl UserKeys {
 
     /// Providers for which the user stored a key.
     pub async fn providers(&self, user_id: i64) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT provider FROM user_provider_keys WHERE user_id = ? ORDER BY provider",
+        let rows: Vec<(String,)> = db::query(
+            "SELECT provider FROM user_provider_keys WHERE user_id = $1 ORDER BY provider",
         )
         .bind(user_id)
         .fetch_all(&self.db)
@@ -133,8 +139,8 @@ impl UserKeys {
 
     /// The user's decrypted key for `provider`, if stored.
     pub async fn get(&self, user_id: i64, provider: &str) -> Result<Option<Secret<String>>> {
-        let row: Option<(Vec<u8>, Vec<u8>)> = sqlx::query_as(
-            "SELECT nonce, ciphertext FROM user_provider_keys WHERE user_id = ? AND provider = ?",
+        let row: Option<(Vec<u8>, Vec<u8>)> = db::query(
+            "SELECT nonce, ciphertext FROM user_provider_keys WHERE user_id = $1 AND provider = $2",
         )
         .bind(user_id)
         .bind(provider)

@@ -61,9 +61,9 @@ pub use app::types::PresetChanges;
 const SELECT_ALL: &str = "SELECT id, title, content, category, sort_order, is_active, \
      created_at, updated_at FROM preset_prompts ORDER BY sort_order, id";
 const SELECT_ACTIVE: &str = "SELECT id, title, content, category, sort_order, is_active, \
-     created_at, updated_at FROM preset_prompts WHERE is_active = 1 ORDER BY sort_order, id";
+     created_at, updated_at FROM preset_prompts WHERE is_active = TRUE ORDER BY sort_order, id";
 const SELECT_ONE: &str = "SELECT id, title, content, category, sort_order, is_active, \
-     created_at, updated_at FROM preset_prompts WHERE id = ?";
+     created_at, updated_at FROM preset_prompts WHERE id = $1";
 
 impl From<Preset> for PresetView {
     fn from(p: Preset) -> Self {
@@ -92,18 +92,18 @@ impl Presets {
 
     /// Active presets in display order, for users.
     pub async fn active(&self) -> Result<Vec<PresetView>> {
-        let rows: Vec<Preset> = sqlx::query_as(SELECT_ACTIVE).fetch_all(&self.db).await?;
+        let rows: Vec<Preset> = db::query(SELECT_ACTIVE).fetch_all(&self.db).await?;
         Ok(rows.into_iter().map(PresetView::from).collect())
     }
 
     /// Every preset in display order, for the admin.
     pub async fn all(&self) -> Result<Vec<PresetView>> {
-        let rows: Vec<Preset> = sqlx::query_as(SELECT_ALL).fetch_all(&self.db).await?;
+        let rows: Vec<Preset> = db::query(SELECT_ALL).fetch_all(&self.db).await?;
         Ok(rows.into_iter().map(PresetView::from).collect())
     }
 
     pub async fn get(&self, id: i64) -> Result<PresetView> {
-        let row: Preset = sqlx::query_as(SELECT_ONE)
+        let row: Preset = db::query(SELECT_ONE)
             .bind(id)
             .fetch_optional(&self.db)
             .await?
@@ -124,22 +124,22 @@ impl Presets {
             Some(order) => check_sort_order(order)?,
             None => {
                 let (max,): (i64,) =
-                    sqlx::query_as("SELECT COALESCE(MAX(sort_order), 0) FROM preset_prompts")
-                        .fetch_one(&mut *tx)
+                    db::query("SELECT COALESCE(MAX(sort_order), 0) FROM preset_prompts")
+                        .fetch_one(&mut tx)
                         .await?;
                 max.saturating_add(10).min(MAX_SORT_ORDER)
             }
         };
-        let (id,): (i64,) = sqlx::query_as(
+        let (id,): (i64,) = db::query(
             "INSERT INTO preset_prompts (title, content, category, sort_order, is_active) \
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(title)
         .bind(content)
         .bind(category)
         .bind(sort_order)
         .bind(new.is_active.unwrap_or(true))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         tx.commit().await?;
         self.get(id).await
@@ -160,13 +160,13 @@ impl Presets {
             .map(|c| text(PresetField::Category, &c, MAX_CATEGORY))
             .transpose()?;
         let sort_order = changes.sort_order.map(check_sort_order).transpose()?;
-        let updated = sqlx::query(
+        let updated = db::query(
             "UPDATE preset_prompts SET \
-               title = COALESCE(?, title), content = COALESCE(?, content), \
-               category = COALESCE(?, category), sort_order = COALESCE(?, sort_order), \
-               is_active = COALESCE(?, is_active), \
-               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-             WHERE id = ?",
+               title = COALESCE($1, title), content = COALESCE($2, content), \
+               category = COALESCE($3, category), sort_order = COALESCE($4, sort_order), \
+               is_active = COALESCE($5, is_active), \
+               updated_at = $7 \
+             WHERE id = $6",
         )
         .bind(title)
         .bind(content)
@@ -174,9 +174,10 @@ impl Presets {
         .bind(sort_order)
         .bind(changes.is_active)
         .bind(id)
+        .bind(db::now_iso())
         .execute(&self.db)
         .await?;
-        if updated.rows_affected() == 0 {
+        if updated == 0 {
             return Err(Error::NotFound("preset"));
         }
         self.get(id).await
@@ -184,11 +185,11 @@ impl Presets {
 
     #[tracing::instrument(skip_all, fields(preset_id = id), err(level = "info", Display))]
     pub async fn delete(&self, id: i64) -> Result<()> {
-        let deleted = sqlx::query("DELETE FROM preset_prompts WHERE id = ?")
+        let deleted = db::query("DELETE FROM preset_prompts WHERE id = $1")
             .bind(id)
             .execute(&self.db)
             .await?;
-        if deleted.rows_affected() == 0 {
+        if deleted == 0 {
             return Err(Error::NotFound("preset"));
         }
         Ok(())

@@ -4,7 +4,10 @@ use app::Problem;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::{Error, Result, db::Db};
+use crate::{
+    Error, Result,
+    db::{self, Db},
+};
 
 pub const CONCURRENCY_KEY: &str = "batch_concurrency";
 pub const DEFAULT_CONCURRENCY: u32 = 3;
@@ -48,13 +51,14 @@ impl Settings {
     #[tracing::instrument(skip_all, err(level = "info", Display))]
     pub async fn set_concurrency(&self, value: &Value) -> Result<u32> {
         let limit = parse_concurrency(value)?;
-        sqlx::query(
-            "INSERT INTO system_config (config_key, config_value, description) VALUES (?, ?, '') \
+        db::query(
+            "INSERT INTO system_config (config_key, config_value, description) VALUES ($1, $2, '') \
              ON CONFLICT (config_key) DO UPDATE SET config_value = excluded.config_value, \
-             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+             updated_at = $3",
         )
         .bind(CONCURRENCY_KEY)
         .bind(limit.to_string())
+        .bind(db::now_iso())
         .execute(&self.db)
         .await?;
         self.concurrency.send_replace(limit);
@@ -63,18 +67,17 @@ impl Settings {
     }
 
     async fn stored_concurrency(&self) -> Result<u32> {
-        let mut conn = self.db.acquire().await?;
-        stored_concurrency(&mut conn).await
+        stored_concurrency(&self.db).await
     }
 }
 
-/// The global concurrency limit as stored, read on `conn` so that the queue's claim sees it
+/// The global concurrency limit as stored, read on `on` so that the queue's claim sees it
 /// inside its own transaction.
-pub(crate) async fn stored_concurrency(conn: &mut sqlx::SqliteConnection) -> Result<u32> {
+pub(crate) async fn stored_concurrency<'a>(on: impl Into<db::On<'a>>) -> Result<u32> {
     let row: Option<(String,)> =
-        sqlx::query_as("SELECT config_value FROM system_config WHERE config_key = ?")
+        db::query("SELECT config_value FROM system_config WHERE config_key = $1")
             .bind(CONCURRENCY_KEY)
-            .fetch_optional(conn)
+            .fetch_optional(on)
             .await?;
     Ok(row
         .and_then(|(v,)| v.trim().parse::<u32>().ok())

@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests: start the real `imgbatch` binary on a random port against a
 //! fresh data directory, and talk to it over HTTP.
 
+pub mod database;
 pub mod mock_ai;
 pub mod s3;
 
@@ -11,9 +12,9 @@ use std::{
     time::Duration,
 };
 
+pub use database::{Backend, TestDir};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
-use tempfile::TempDir;
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::{Child, Command},
@@ -39,7 +40,7 @@ pub struct TestServer {
     child: Child,
     pub base_url: String,
     /// Shared by every instance started over it; removed when the last one is dropped.
-    pub data_dir: Arc<TempDir>,
+    pub data_dir: Arc<TestDir>,
     /// The first administrator's password, read from the server's first-start banner.
     pub admin_password: String,
     pub client: Client,
@@ -53,8 +54,7 @@ impl TestServer {
 
     /// Starts a server with extra environment variables.
     pub async fn start_with(env: &[(&str, &str)]) -> Self {
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        Self::start_in(data_dir, env).await
+        Self::start_in(TestDir::new().await, env).await
     }
 
     /// Starts another instance over this one's data directory: the same database and files, as
@@ -64,17 +64,17 @@ impl TestServer {
     }
 
     /// Starts a server over an existing data directory (e.g. after a restart).
-    pub async fn start_in(data_dir: impl Into<Arc<TempDir>>, env: &[(&str, &str)]) -> Self {
+    pub async fn start_in(data_dir: impl Into<Arc<TestDir>>, env: &[(&str, &str)]) -> Self {
         let data_dir = data_dir.into();
         // Only a new database prints the first admin's password.
-        let fresh = !data_dir.path().join("imgbatch.db").exists();
+        let fresh = data_dir.first_use();
         let mut command = Command::new(server_binary());
         command
             .arg("serve")
             .env("IMGBATCH_ADDR", "127.0.0.1:0")
             .env("IMGBATCH_DATA_DIR", data_dir.path())
+            .env("IMGBATCH_DATABASE_URL", data_dir.database_url())
             .env("RUST_LOG", "info")
-            .env_remove("IMGBATCH_DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
@@ -99,11 +99,6 @@ impl TestServer {
     /// The server's process id.
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
-    }
-
-    /// Path of the SQLite database file.
-    pub fn database_path(&self) -> PathBuf {
-        self.data_dir.path().join("imgbatch.db")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -162,20 +157,17 @@ impl TestServer {
 
     /// Runs the binary's CLI against this server's data directory.
     pub async fn cli(&self, args: &[&str]) -> std::process::Output {
-        run_cli(self.data_dir.path(), args).await
+        run_cli(&self.data_dir, args).await
     }
 
     /// Opens the server's database directly, to check invariants the API does not show.
-    pub async fn database(&self) -> sqlx::SqlitePool {
-        let url = format!("sqlite://{}", self.database_path().display());
-        sqlx::SqlitePool::connect(&url)
-            .await
-            .expect("open database")
+    pub async fn database(&self) -> sqlx::AnyPool {
+        self.data_dir.connect().await
     }
 
     /// Asks the process to stop (SIGTERM), waits for it to exit (at most `timeout`) and hands
     /// back the data directory.
-    pub async fn terminate(mut self, timeout: Duration) -> Arc<TempDir> {
+    pub async fn terminate(mut self, timeout: Duration) -> Arc<TestDir> {
         let pid = self.child.id().expect("running server").to_string();
         let sent = Command::new("kill")
             .args(["-TERM", &pid])
@@ -192,7 +184,7 @@ impl TestServer {
     }
 
     /// Kills the process at once (SIGKILL) and hands back the data directory.
-    pub async fn kill(mut self) -> Arc<TempDir> {
+    pub async fn kill(mut self) -> Arc<TestDir> {
         let _ = self.child.kill().await;
         self.data_dir
     }
@@ -215,11 +207,12 @@ impl TestServer {
 }
 
 /// Runs `imgbatch ARGS` with `data_dir` and waits for it.
-pub async fn run_cli(data_dir: &Path, args: &[&str]) -> std::process::Output {
+pub async fn run_cli(data_dir: &TestDir, args: &[&str]) -> std::process::Output {
+    data_dir.first_use();
     Command::new(server_binary())
         .args(args)
-        .env("IMGBATCH_DATA_DIR", data_dir)
-        .env_remove("IMGBATCH_DATABASE_URL")
+        .env("IMGBATCH_DATA_DIR", data_dir.path())
+        .env("IMGBATCH_DATABASE_URL", data_dir.database_url())
         .output()
         .await
         .expect("run the CLI")

@@ -58,7 +58,7 @@ async fn set_admin(
 async fn last_ledger_row(server: &TestServer, user_id: i64) -> (i64, i64, String) {
     let db = server.database().await;
     sqlx::query_as(
-        "SELECT delta, balance_after, reason FROM credit_ledger WHERE user_id = ? ORDER BY id DESC LIMIT 1",
+        "SELECT delta, balance_after, reason FROM credit_ledger WHERE user_id = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(user_id)
     .fetch_one(&db)

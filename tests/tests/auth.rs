@@ -42,7 +42,7 @@ async fn signup_credits_come_from_configuration_and_the_ledger() {
 
     let db = server.database().await;
     let (balance, ledger): (i64, i64) = sqlx::query_as(
-        "SELECT credits, (SELECT SUM(delta) FROM credit_ledger WHERE user_id = users.id) \
+        "SELECT credits, (SELECT CAST(SUM(delta) AS BIGINT) FROM credit_ledger WHERE user_id = users.id) \
          FROM users WHERE username = 'bob'",
     )
     .fetch_one(&db)

@@ -97,12 +97,9 @@ async fn sigterm_lets_running_calls_finish_and_keeps_the_rest_queued() {
         })
         .await;
 
-    let db_path = server.database_path();
     let data_dir = server.terminate(Duration::from_secs(20)).await;
     assert_eq!(mock.calls(), 2, "no task is claimed after the signal");
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", db_path.display()))
-        .await
-        .expect("open database");
+    let db = data_dir.connect().await;
     let counts: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, COUNT(*) FROM batch_tasks GROUP BY status ORDER BY status")
             .fetch_all(&db)

@@ -49,7 +49,7 @@ async fn concurrent_submissions_never_overdraw() {
     assert_eq!(server.count("batch_tasks").await, 6);
 
     let db = server.database().await;
-    let (ledger,): (i64,) = sqlx::query_as("SELECT SUM(delta) FROM credit_ledger WHERE user_id = (SELECT id FROM users WHERE username = 'alice')")
+    let (ledger,): (i64,) = sqlx::query_as("SELECT CAST(SUM(delta) AS BIGINT) FROM credit_ledger WHERE user_id = (SELECT id FROM users WHERE username = 'alice')")
         .fetch_one(&db)
         .await
         .expect("ledger");
@@ -201,10 +201,10 @@ async fn an_edit_runs_on_the_key_it_was_priced_for() {
 
     // Each version records the key it ran on.
     let db = server.database().await;
-    let keys: Vec<(i64, bool)> =
-        sqlx::query_as("SELECT version, used_user_key FROM task_versions ORDER BY version")
+    let keys: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT version, CASE WHEN used_user_key THEN 1 ELSE 0 END FROM task_versions ORDER BY version")
             .fetch_all(&db)
             .await
             .expect("versions");
-    assert_eq!(keys, vec![(1, false), (2, true)]);
+    assert_eq!(keys, vec![(1, 0), (2, 1)], "which runs used the user's key");
 }

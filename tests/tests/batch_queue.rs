@@ -318,7 +318,7 @@ async fn cancel_stops_the_batch_aborts_calls_and_refunds_what_never_started() {
 
     let db = server.database().await;
     let (balance, ledger): (i64, i64) = sqlx::query_as(
-        "SELECT credits, (SELECT SUM(delta) FROM credit_ledger WHERE user_id = users.id) FROM users WHERE username = 'alice'",
+        "SELECT credits, (SELECT CAST(SUM(delta) AS BIGINT) FROM credit_ledger WHERE user_id = users.id) FROM users WHERE username = 'alice'",
     )
     .fetch_one(&db)
     .await

@@ -40,7 +40,7 @@ async fn old_batches_and_orphaned_files_are_removed_at_start() {
         .wait_finished(&token, recent, Duration::from_secs(30))
         .await;
     let db = server.database().await;
-    sqlx::query("UPDATE batch_queues SET created_at = '2000-01-01T00:00:00.000Z' WHERE id = ?")
+    sqlx::query("UPDATE batch_queues SET created_at = '2000-01-01T00:00:00.000Z' WHERE id = $1")
         .bind(old)
         .execute(&db)
         .await

@@ -1,6 +1,6 @@
 //! Start-up, the CLI, health, the database settings and the served page.
 
-use integration_tests::{TestServer, error_message, json_response, run_cli};
+use integration_tests::{Backend, TestDir, TestServer, error_message, json_response, run_cli};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -43,11 +43,13 @@ async fn health_and_unknown_api_paths() {
 async fn database_runs_in_wal_mode_with_the_default_settings() {
     let server = TestServer::start().await;
     let db = server.database().await;
-    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
-        .fetch_one(&db)
-        .await
-        .expect("journal mode");
-    assert_eq!(mode, "wal");
+    if server.data_dir.backend() == Backend::Sqlite {
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&db)
+            .await
+            .expect("journal mode");
+        assert_eq!(mode, "wal");
+    }
     let (value,): (String,) = sqlx::query_as(
         "SELECT config_value FROM system_config WHERE config_key = 'batch_concurrency'",
     )
@@ -92,11 +94,11 @@ async fn the_home_page_is_server_rendered_with_hydration_scripts() {
 
 #[tokio::test]
 async fn cli_adds_users_and_adjusts_credits_through_the_ledger() {
-    let dir = tempfile::tempdir().expect("dir");
-    let out = run_cli(dir.path(), &["migrate"]).await;
+    let dir = TestDir::new().await;
+    let out = run_cli(&dir, &["migrate"]).await;
     assert!(out.status.success(), "{out:?}");
     let out = run_cli(
-        dir.path(),
+        &dir,
         &[
             "user",
             "add",
@@ -117,18 +119,14 @@ async fn cli_adds_users_and_adjusts_credits_through_the_ledger() {
         "the password never reaches the log"
     );
 
-    let out = run_cli(
-        dir.path(),
-        &["user", "add", "ops", "--password", "secret-pass"],
-    )
-    .await;
+    let out = run_cli(&dir, &["user", "add", "ops", "--password", "secret-pass"]).await;
     assert!(!out.status.success(), "a duplicate username fails");
 
-    let out = run_cli(dir.path(), &["user", "credits", "ops", "10"]).await;
+    let out = run_cli(&dir, &["user", "credits", "ops", "10"]).await;
     assert!(out.status.success(), "{out:?}");
-    let out = run_cli(dir.path(), &["user", "credits", "ops", "-100"]).await;
+    let out = run_cli(&dir, &["user", "credits", "ops", "-100"]).await;
     assert!(out.status.success(), "{out:?}");
-    let out = run_cli(dir.path(), &["user", "credits", "nobody", "10"]).await;
+    let out = run_cli(&dir, &["user", "credits", "nobody", "10"]).await;
     assert!(!out.status.success(), "an unknown user fails");
 
     let server = TestServer::start_in(dir, &[]).await;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use integration_tests::{TestServer, error_message, fixtures};
+use integration_tests::{Backend, TestServer, error_message, fixtures};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tokio::{
@@ -17,13 +17,20 @@ async fn a_request_stuck_on_a_locked_database_is_answered_503_in_time() {
     let server = TestServer::start_with(&[("IMGBATCH_REQUEST_TIMEOUT", "1")]).await;
     let users = server.count("users").await;
 
-    // Another process holds the write lock (SQLite waits up to 10 s for it).
+    // Another process holds the write lock (SQLite waits up to 10 s for it; PostgreSQL as long
+    // as the lock is held).
     let db = server.database().await;
     let mut lock = db.acquire().await.expect("connection");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut *lock)
-        .await
-        .expect("take the write lock");
+    let take_lock: &[&str] = match server.data_dir.backend() {
+        Backend::Sqlite => &["BEGIN IMMEDIATE"],
+        Backend::Postgres => &["BEGIN", "LOCK TABLE users IN EXCLUSIVE MODE"],
+    };
+    for statement in take_lock {
+        sqlx::query(sqlx::AssertSqlSafe(*statement))
+            .execute(&mut *lock)
+            .await
+            .expect("take the write lock");
+    }
 
     let body = json!({ "username": "patient", "password": "password123" });
     let (status, answer) = server

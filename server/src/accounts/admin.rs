@@ -43,7 +43,7 @@ impl Accounts {
     /// Every user with their balance, role and number of batches, oldest account first.
     pub async fn list_users(&self) -> Result<Vec<AdminUser>> {
         let sql = format!("{ADMIN_USER_SQL} ORDER BY u.id");
-        let rows: Vec<AdminUserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let rows: Vec<AdminUserRow> = db::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.db)
             .await?;
         Ok(rows.into_iter().map(AdminUser::from).collect())
@@ -55,9 +55,9 @@ impl Accounts {
     pub async fn grant_credits_to(&self, user_id: i64, amount: i64) -> Result<AdminUser> {
         check_grant(amount)?;
         let mut tx = db::begin_write(&self.db).await?;
-        let (balance,): (i64,) = sqlx::query_as("SELECT credits FROM users WHERE id = ?")
+        let (balance,): (i64,) = db::query("SELECT credits FROM users WHERE id = $1")
             .bind(user_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?
             .ok_or(Error::NotFound("user"))?;
         let delta = amount.max(-balance);
@@ -79,20 +79,19 @@ impl Accounts {
         // Writers take turns, so two administrators revoking each other at the same moment
         // cannot both succeed: the second is no longer an administrator when its turn comes.
         let mut tx = db::begin_write(&self.db).await?;
-        let still_admin: Option<(bool,)> =
-            sqlx::query_as("SELECT is_admin FROM users WHERE id = ?")
-                .bind(by.id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let still_admin: Option<(bool,)> = db::query("SELECT is_admin FROM users WHERE id = $1")
+            .bind(by.id)
+            .fetch_optional(&mut tx)
+            .await?;
         if !matches!(still_admin, Some((true,))) {
             return Err(Error::Forbidden);
         }
-        let done = sqlx::query("UPDATE users SET is_admin = ? WHERE id = ?")
+        let done = db::query("UPDATE users SET is_admin = $1 WHERE id = $2")
             .bind(is_admin)
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(Error::NotFound("user"));
         }
         tx.commit().await?;
@@ -121,8 +120,8 @@ fn grant_rule() -> Error {
 }
 
 async fn admin_user(db: &Db, user_id: i64) -> Result<AdminUser> {
-    let sql = format!("{ADMIN_USER_SQL} WHERE u.id = ?");
-    let row: AdminUserRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let sql = format!("{ADMIN_USER_SQL} WHERE u.id = $1");
+    let row: AdminUserRow = db::query(sqlx::AssertSqlSafe(sql))
         .bind(user_id)
         .fetch_optional(db)
         .await?

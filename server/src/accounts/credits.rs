@@ -1,6 +1,9 @@
 //! The credit ledger: every balance change is one row, written in the caller's transaction.
 
-use crate::{Error, Result, db::Tx};
+use crate::{
+    Error, Result,
+    db::{self, Tx},
+};
 use app::Problem;
 
 /// One change of a balance.
@@ -29,17 +32,16 @@ impl<'a> Entry<'a> {
 /// Changes a balance and records it, with one conditional update so that concurrent changes can
 /// never take it below zero. Fails without change if they would. Returns the new balance.
 pub async fn apply(tx: &mut Tx, entry: Entry<'_>) -> Result<i64> {
-    let balance: Option<(i64,)> = sqlx::query_as(
-        "UPDATE users SET credits = credits + ?1 WHERE id = ?2 AND credits + ?1 >= 0 RETURNING credits",
+    let balance: Option<(i64,)> = db::query("UPDATE users SET credits = credits + $1 WHERE id = $2 AND credits + $1 >= 0 RETURNING credits",
     )
     .bind(entry.delta)
     .bind(entry.user_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?;
     let Some((balance,)) = balance else {
-        let (current,): (i64,) = sqlx::query_as("SELECT credits FROM users WHERE id = ?")
+        let (current,): (i64,) = db::query("SELECT credits FROM users WHERE id = $1")
             .bind(entry.user_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?
             .ok_or(Error::NotFound("user"))?;
         return Err(Error::PaymentRequired(Problem::NotEnoughCredits {
@@ -47,9 +49,9 @@ pub async fn apply(tx: &mut Tx, entry: Entry<'_>) -> Result<i64> {
             balance: current,
         }));
     };
-    sqlx::query(
+    db::query(
         "INSERT INTO credit_ledger (user_id, delta, balance_after, reason, queue_id, task_id) \
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(entry.user_id)
     .bind(entry.delta)
@@ -57,7 +59,7 @@ pub async fn apply(tx: &mut Tx, entry: Entry<'_>) -> Result<i64> {
     .bind(entry.reason)
     .bind(entry.queue_id)
     .bind(entry.task_id)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(balance)
 }
@@ -72,9 +74,9 @@ pub async fn history(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<app::types::LedgerEntry>> {
-    let rows: Vec<LedgerRow> = sqlx::query_as(
+    let rows: Vec<LedgerRow> = db::query(
         "SELECT id, delta, balance_after, reason, queue_id, task_id, created_at FROM credit_ledger
-         WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+         WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
     )
     .bind(user_id)
     .bind(limit.clamp(1, 200))

@@ -129,7 +129,7 @@ impl Accounts {
 
     async fn check_password(&self, username: &str, password: &str) -> Result<User> {
         let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ?")
+            db::query("SELECT id, password_hash FROM users WHERE lower(username) = lower($1)")
                 .bind(username.trim())
                 .fetch_optional(&self.db)
                 .await?;
@@ -151,7 +151,7 @@ impl Accounts {
     /// The user a token belongs to; `SessionExpired` for an expired one.
     pub async fn user_for_token(&self, token: &str) -> Result<User> {
         let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT user_id, expires_at FROM api_tokens WHERE token_hash = ?")
+            db::query("SELECT user_id, expires_at FROM api_tokens WHERE token_hash = $1")
                 .bind(tokens::digest(token))
                 .fetch_optional(&self.db)
                 .await?;
@@ -165,7 +165,7 @@ impl Accounts {
     /// Revokes a token; unknown tokens are ignored.
     pub async fn logout(&self, token: &str) -> Result<()> {
         let digest = tokens::digest(token);
-        sqlx::query("DELETE FROM api_tokens WHERE token_hash = ?")
+        db::query("DELETE FROM api_tokens WHERE token_hash = $1")
             .bind(&digest)
             .execute(&self.db)
             .await?;
@@ -183,26 +183,22 @@ impl Accounts {
     /// answers how many there were.
     pub async fn logout_everywhere(&self, token: &str) -> Result<u64> {
         let user = self.user_for_token(token).await?;
-        let done = sqlx::query("DELETE FROM api_tokens WHERE user_id = ?")
+        let done = db::query("DELETE FROM api_tokens WHERE user_id = $1")
             .bind(user.id)
             .execute(&self.db)
             .await?;
-        tracing::info!(
-            user_id = user.id,
-            sessions = done.rows_affected(),
-            "signed out everywhere"
-        );
+        tracing::info!(user_id = user.id, sessions = done, "signed out everywhere");
         let _ = self.signed_out.send(SignedOut::User(user.id));
-        Ok(done.rows_affected())
+        Ok(done)
     }
 
     /// Deletes tokens that have expired; answers how many.
     pub async fn sweep_expired_tokens(&self) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM api_tokens WHERE expires_at <= ?")
+        let done = db::query("DELETE FROM api_tokens WHERE expires_at <= $1")
             .bind(db::now_secs())
             .execute(&self.db)
             .await?;
-        Ok(done.rows_affected())
+        Ok(done)
     }
 
     /// Creates an account with `credits` recorded in the ledger.
@@ -221,13 +217,12 @@ impl Accounts {
         }
         let hash = password::hash(password.to_owned()).await?;
         let mut tx = db::begin_write(&self.db).await?;
-        let inserted: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
-            "INSERT INTO users (username, password_hash, is_admin) VALUES (?, ?, ?) RETURNING id",
+        let inserted: std::result::Result<(i64,), sqlx::Error> = db::query("INSERT INTO users (username, password_hash, is_admin) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(&username)
         .bind(&hash)
         .bind(is_admin)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await;
         let (id,) = inserted.map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -250,9 +245,9 @@ impl Accounts {
     pub async fn grant_credits(&self, username: &str, amount: i64, reason: &str) -> Result<User> {
         let mut tx = db::begin_write(&self.db).await?;
         let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT id, credits FROM users WHERE username = ?")
+            db::query("SELECT id, credits FROM users WHERE lower(username) = lower($1)")
                 .bind(username.trim())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         let (id, balance) = row.ok_or(Error::NotFound("user"))?;
         let delta = amount.max(-balance);
@@ -265,14 +260,18 @@ impl Accounts {
 
     /// Creates the `admin` account with a random password when no administrator exists yet.
     pub async fn ensure_admin(&self) -> Result<Option<BootstrapAdmin>> {
-        let (admins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE is_admin = 1")
+        let (admins,): (i64,) = db::query("SELECT COUNT(*) FROM users WHERE is_admin = TRUE")
             .fetch_one(&self.db)
             .await?;
         if admins > 0 {
             return Ok(None);
         }
         let password = tokens::random_password();
-        let user = self.create_user("admin", &password, true, 100).await?;
+        let user = match self.create_user("admin", &password, true, 100).await {
+            // Another instance starting beside this one made it first.
+            Err(Error::Conflict(Problem::UsernameTaken { .. })) => return Ok(None),
+            created => created?,
+        };
         Ok(Some(BootstrapAdmin {
             username: user.username,
             password,
@@ -280,7 +279,7 @@ impl Accounts {
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<User> {
-        sqlx::query_as("SELECT id, username, is_admin, credits FROM users WHERE id = ?")
+        db::query("SELECT id, username, is_admin, credits FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.db)
             .await?
@@ -290,7 +289,7 @@ impl Accounts {
     async fn open_session(&self, user: User) -> Result<Session> {
         let token = tokens::random_token();
         let expires_at = db::now_secs().saturating_add(self.token_ttl.as_secs() as i64);
-        sqlx::query("INSERT INTO api_tokens (user_id, token_hash, expires_at) VALUES (?, ?, ?)")
+        db::query("INSERT INTO api_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, $3)")
             .bind(user.id)
             .bind(tokens::digest(&token))
             .bind(expires_at)

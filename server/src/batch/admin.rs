@@ -3,7 +3,11 @@
 use app::types::{AdminBatch, BatchView, DayStats, QueueFilter, QueueNow, Stats};
 
 use super::views::{QUEUE_COLUMNS, QueueRow};
-use crate::{Result, db::Db, settings::Settings};
+use crate::{
+    Result,
+    db::{self, Db},
+    settings::Settings,
+};
 
 /// A batch row with its owner's name.
 #[derive(sqlx::FromRow)]
@@ -26,12 +30,12 @@ pub async fn queues(db: &Db, filter: &QueueFilter) -> Result<Vec<AdminBatch>> {
         "SELECT {QUEUE_COLUMNS},
            COALESCE((SELECT username FROM users WHERE users.id = batch_queues.user_id), '') AS username
          FROM batch_queues
-         WHERE (?1 IS NULL OR status = ?1)
-           AND (?2 IS NULL OR user_id = ?3
-                OR user_id IN (SELECT id FROM users WHERE username LIKE ?2 ESCAPE '\\'))
-         ORDER BY id DESC LIMIT ?4 OFFSET ?5"
+         WHERE ($1 IS NULL OR status = $1)
+           AND ($2 IS NULL OR user_id = $3
+                OR user_id IN (SELECT id FROM users WHERE lower(username) LIKE lower($2) ESCAPE '\\'))
+         ORDER BY id DESC LIMIT $4 OFFSET $5"
     );
-    let rows: Vec<AdminRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<AdminRow> = db::query(sqlx::AssertSqlSafe(sql))
         .bind(filter.status.map(|s| s.as_str()))
         .bind(pattern)
         .bind(user_id)
@@ -57,27 +61,30 @@ fn escape_like(text: &str) -> String {
 }
 
 pub async fn stats(db: &Db, settings: &Settings) -> Result<Stats> {
-    let days: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+    let since = db::iso_days_ago(30);
+    let days: Vec<(String, i64, i64, i64)> = db::query(
         "SELECT substr(created_at, 1, 10) AS day, COUNT(*) AS images,
-                SUM(status = 'completed') AS completed, SUM(status = 'failed') AS failed
-         FROM batch_tasks WHERE created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days')
+                COUNT(*) FILTER (WHERE status = 'completed') AS completed,
+                COUNT(*) FILTER (WHERE status = 'failed') AS failed
+         FROM batch_tasks WHERE created_at >= $1
          GROUP BY day ORDER BY day",
     )
+    .bind(&since)
     .fetch_all(db)
     .await?;
-    let credits_per_day: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT substr(created_at, 1, 10) AS day, COALESCE(-SUM(delta), 0) FROM credit_ledger
+    let credits_per_day: Vec<(String, i64)> = db::query("SELECT substr(created_at, 1, 10) AS day, CAST(COALESCE(-SUM(delta), 0) AS BIGINT) FROM credit_ledger
          WHERE reason IN ('batch', 'edit', 'refund')
-           AND created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days')
+           AND created_at >= $1
          GROUP BY day",
     )
+    .bind(&since)
     .fetch_all(db)
     .await?;
-    let duration_per_day: Vec<(String, Option<f64>)> = sqlx::query_as(
-        "SELECT substr(created_at, 1, 10) AS day, ROUND(AVG(duration_ms)) FROM task_versions
-         WHERE created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days')
+    let duration_per_day: Vec<(String, Option<f64>)> = db::query("SELECT substr(created_at, 1, 10) AS day, CAST(ROUND(AVG(duration_ms)) AS DOUBLE PRECISION) FROM task_versions
+         WHERE created_at >= $1
          GROUP BY day",
     )
+    .bind(&since)
     .fetch_all(db)
     .await?;
     let images_per_day = days
@@ -97,18 +104,18 @@ pub async fn stats(db: &Db, settings: &Settings) -> Result<Stats> {
             failed,
         })
         .collect();
-    let (total, completed, failed): (i64, i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(status = 'completed'), 0), COALESCE(SUM(status = 'failed'), 0)
+    let (total, completed, failed): (i64, i64, i64) = db::query(
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 'completed'),
+                COUNT(*) FILTER (WHERE status = 'failed')
          FROM batch_tasks",
     )
     .fetch_one(db)
     .await?;
     let (mean_processing_ms,): (Option<f64>,) =
-        sqlx::query_as("SELECT ROUND(AVG(duration_ms)) FROM task_versions")
+        db::query("SELECT CAST(ROUND(AVG(duration_ms)) AS DOUBLE PRECISION) FROM task_versions")
             .fetch_one(db)
             .await?;
-    let (credits_spent,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(-SUM(delta), 0) FROM credit_ledger WHERE reason IN ('batch', 'edit', 'refund')",
+    let (credits_spent,): (i64,) = db::query("SELECT CAST(COALESCE(-SUM(delta), 0) AS BIGINT) FROM credit_ledger WHERE reason IN ('batch', 'edit', 'refund')",
     )
     .fetch_one(db)
     .await?;
@@ -127,18 +134,18 @@ pub async fn stats(db: &Db, settings: &Settings) -> Result<Stats> {
 
 /// Tasks waiting, running and failed in the last hour, and the limit they run under.
 pub async fn queue_now(db: &Db, settings: &Settings) -> Result<QueueNow> {
-    let (waiting, running): (i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'processing'), 0)
+    let (waiting, running): (i64, i64) = db::query(
+        "SELECT COUNT(*) FILTER (WHERE status = 'pending'),
+                COUNT(*) FILTER (WHERE status = 'processing')
          FROM batch_tasks WHERE status IN ('pending', 'processing')",
     )
     .fetch_one(db)
     .await?;
-    let (failed_last_hour,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM batch_tasks WHERE status = 'failed' AND finished_at >= ?",
-    )
-    .bind(crate::db::now_millis() - 3_600_000)
-    .fetch_one(db)
-    .await?;
+    let (failed_last_hour,): (i64,) =
+        db::query("SELECT COUNT(*) FROM batch_tasks WHERE status = 'failed' AND finished_at >= $1")
+            .bind(crate::db::now_millis() - 3_600_000)
+            .fetch_one(db)
+            .await?;
     Ok(QueueNow {
         waiting,
         running,

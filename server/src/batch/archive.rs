@@ -64,10 +64,10 @@ impl Batches {
     #[tracing::instrument(skip_all, fields(user_id = user.id, queue_id), err(level = "info", Display))]
     pub async fn archive(&self, user: &User, queue_id: i64) -> Result<Archive> {
         let queue = self.owned_queue(user, queue_id, Access::Read).await?;
-        let tasks: Vec<TaskFiles> = sqlx::query_as(
+        let tasks: Vec<TaskFiles> = db::query(
             "SELECT id, original_filename, prompt, model, status, attempts, error_message, version,
                generated_image_url
-             FROM batch_tasks WHERE queue_id = ? ORDER BY position, id",
+             FROM batch_tasks WHERE queue_id = $1 ORDER BY position, id",
         )
         .bind(queue_id)
         .fetch_all(&self.db)

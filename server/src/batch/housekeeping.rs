@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::Batches;
-use crate::Result;
+use crate::{Result, db};
 
 /// Files younger than this are left alone: an upload or a run may be about to record them.
 pub const ORPHAN_MIN_AGE: Duration = Duration::from_secs(3600);
@@ -13,12 +13,12 @@ pub const ORPHAN_MIN_AGE: Duration = Duration::from_secs(3600);
 impl Batches {
     /// Deletes finished batches created more than `days` days ago; answers how many.
     pub async fn delete_older_than(&self, days: u64) -> Result<usize> {
-        let ids: Vec<(i64,)> = sqlx::query_as(
+        let ids: Vec<(i64,)> = db::query(
             "SELECT id FROM batch_queues
              WHERE status IN ('completed', 'failed', 'cancelled')
-               AND created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)",
+               AND created_at < $1",
         )
-        .bind(format!("-{days} days"))
+        .bind(db::iso_days_ago(days))
         .fetch_all(&self.db)
         .await?;
         for (id,) in &ids {
@@ -35,7 +35,7 @@ impl Batches {
             .unwrap_or(SystemTime::UNIX_EPOCH);
         // Listed before the references are read: a file recorded meanwhile is then known.
         let stored = self.storage.keys_written_before(cutoff).await?;
-        let referenced: std::collections::HashSet<String> = sqlx::query_as::<_, (String,)>(
+        let referenced: std::collections::HashSet<String> = db::query(
             "SELECT original_image_url FROM batch_tasks
              UNION SELECT generated_image_url FROM batch_tasks WHERE generated_image_url IS NOT NULL
              UNION SELECT image_key FROM task_versions",

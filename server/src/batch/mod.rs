@@ -93,10 +93,9 @@ impl Batches {
 
     /// Bytes of images the user's batches keep (originals and every result version).
     pub async fn stored_bytes(&self, user_id: i64) -> Result<u64> {
-        let (bytes,): (i64,) = sqlx::query_as(
-            "SELECT COALESCE((SELECT SUM(original_bytes) FROM batch_tasks WHERE user_id = ?), 0)
+        let (bytes,): (i64,) = db::query("SELECT CAST(COALESCE((SELECT SUM(original_bytes) FROM batch_tasks WHERE user_id = $1), 0)
                   + COALESCE((SELECT SUM(v.image_bytes) FROM task_versions v
-                              JOIN batch_tasks t ON t.id = v.task_id WHERE t.user_id = ?), 0)",
+                              JOIN batch_tasks t ON t.id = v.task_id WHERE t.user_id = $2), 0) AS BIGINT)",
         )
         .bind(user_id)
         .bind(user_id)
@@ -207,9 +206,8 @@ impl Batches {
         let total = draft.len() as i64;
 
         let mut tx = db::begin_write(&self.db).await?;
-        let (queue_id,): (i64,) = sqlx::query_as(
-            "INSERT INTO batch_queues (user_id, batch_name, prompt, model, total_images, used_user_key)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        let (queue_id,): (i64,) = db::query("INSERT INTO batch_queues (user_id, batch_name, prompt, model, total_images, used_user_key)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(user.id)
         .bind(&name)
@@ -217,13 +215,13 @@ impl Batches {
         .bind(&model.id)
         .bind(total)
         .bind(used_user_key)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         for (position, image) in draft.images().iter().enumerate() {
-            sqlx::query(
+            db::query(
                 "INSERT INTO batch_tasks (queue_id, user_id, original_image_url, original_mime,
                    original_filename, prompt, model, position, charge, use_user_key, original_bytes)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(queue_id)
             .bind(user.id)
@@ -236,7 +234,7 @@ impl Batches {
             .bind(per_image)
             .bind(used_user_key)
             .bind(image.bytes as i64)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         let cost = per_image * total;
@@ -267,10 +265,10 @@ impl Batches {
     /// The caller's batches, newest first.
     pub async fn list(&self, user: &User, limit: i64, offset: i64) -> Result<Vec<BatchView>> {
         let sql = format!(
-            "SELECT {} FROM batch_queues WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+            "SELECT {} FROM batch_queues WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
             views::QUEUE_COLUMNS
         );
-        let rows: Vec<views::QueueRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let rows: Vec<views::QueueRow> = db::query(sqlx::AssertSqlSafe(sql))
             .bind(user.id)
             .bind(limit.clamp(1, 100))
             .bind(offset.max(0))
@@ -291,9 +289,9 @@ impl Batches {
         let (Some(first), Some(last)) = (batches.last(), batches.first()) else {
             return Ok(Vec::new());
         };
-        let thumbs: Vec<(i64, i64, bool)> = sqlx::query_as(
+        let thumbs: Vec<(i64, i64, bool)> = db::query(
             "SELECT queue_id, id, generated_image_url IS NOT NULL FROM batch_tasks
-             WHERE user_id = ? AND queue_id BETWEEN ? AND ? AND position < ?
+             WHERE user_id = $1 AND queue_id BETWEEN $2 AND $3 AND position < $4
              ORDER BY queue_id, position",
         )
         .bind(user.id)
@@ -351,24 +349,23 @@ impl Batches {
             }));
         }
         let mut tx = db::begin_write(&self.db).await?;
-        let (refund,): (i64,) = sqlx::query_as(
-            "SELECT COALESCE(SUM(charge), 0) FROM batch_tasks WHERE queue_id = ? AND status = 'pending'",
+        let (refund,): (i64,) = db::query("SELECT CAST(COALESCE(SUM(charge), 0) AS BIGINT) FROM batch_tasks WHERE queue_id = $1 AND status = 'pending'",
         )
         .bind(queue_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
-        sqlx::query(
-            "UPDATE batch_tasks SET status = 'cancelled', charge = 0, lease_owner = NULL, lease_until = NULL,
-               finished_at = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-             WHERE queue_id = ? AND status IN ('pending', 'processing')",
+        db::query("UPDATE batch_tasks SET status = 'cancelled', charge = 0, lease_owner = NULL, lease_until = NULL,
+               finished_at = $1, updated_at = $3
+             WHERE queue_id = $2 AND status IN ('pending', 'processing')",
         )
         .bind(db::now_millis())
         .bind(queue_id)
-        .execute(&mut *tx)
+        .bind(db::now_iso())
+        .execute(&mut tx)
         .await?;
-        sqlx::query("UPDATE batch_queues SET status = 'cancelled' WHERE id = ?")
+        db::query("UPDATE batch_queues SET status = 'cancelled' WHERE id = $1")
             .bind(queue_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         store::recompute_batch(&mut tx, queue_id).await?;
         if refund > 0 {
@@ -407,22 +404,22 @@ impl Batches {
     /// Removes a batch's rows and stored images (no owner check, nothing cancelled).
     async fn remove(&self, queue_id: i64) -> Result<()> {
         let mut tx = db::begin_write(&self.db).await?;
-        let keys: Vec<(String,)> = sqlx::query_as(
-            "SELECT original_image_url FROM batch_tasks WHERE queue_id = ?
+        let keys: Vec<(String,)> = db::query(
+            "SELECT original_image_url FROM batch_tasks WHERE queue_id = $1
              UNION SELECT generated_image_url FROM batch_tasks
-               WHERE queue_id = ? AND generated_image_url IS NOT NULL
+               WHERE queue_id = $2 AND generated_image_url IS NOT NULL
              UNION SELECT v.image_key FROM task_versions v JOIN batch_tasks t ON t.id = v.task_id
-               WHERE t.queue_id = ?",
+               WHERE t.queue_id = $3",
         )
         .bind(queue_id)
         .bind(queue_id)
         .bind(queue_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await?;
         // The tasks and their versions go with it; credit entries keep their amounts.
-        sqlx::query("DELETE FROM batch_queues WHERE id = ?")
+        db::query("DELETE FROM batch_queues WHERE id = $1")
             .bind(queue_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         let keys: Vec<String> = keys.into_iter().map(|(key,)| key).collect();
@@ -443,22 +440,22 @@ impl Batches {
             }));
         }
         let mut tx = db::begin_write(&self.db).await?;
-        let used: Option<(i64,)> = sqlx::query_as(
-            "UPDATE batch_tasks SET status = 'pending', attempts = 0, retry_count = 0, error_message = NULL,
+        let used: Option<(i64,)> = db::query("UPDATE batch_tasks SET status = 'pending', attempts = 0, retry_count = 0, error_message = NULL,
                next_run_at = 0, finished_at = NULL, manual_retries = manual_retries + 1,
-               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-             WHERE id = ? AND status = 'failed' AND manual_retries < ?
+               updated_at = $3
+             WHERE id = $1 AND status = 'failed' AND manual_retries < $2
              RETURNING manual_retries",
         )
         .bind(task_id)
         .bind(self.manual_retries)
-        .fetch_optional(&mut *tx)
+        .bind(db::now_iso())
+        .fetch_optional(&mut tx)
         .await?;
         let Some((used,)) = used else {
             let (status, used): (String, i64) =
-                sqlx::query_as("SELECT status, manual_retries FROM batch_tasks WHERE id = ?")
+                db::query("SELECT status, manual_retries FROM batch_tasks WHERE id = $1")
                     .bind(task_id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut tx)
                     .await?;
             return Err(if status == "failed" && used >= self.manual_retries {
                 Error::Conflict(Problem::RetriesUsedUp {
@@ -495,21 +492,21 @@ impl Batches {
         let cost = if own_key { 0 } else { 1 };
         let source = source.as_str();
         let mut tx = db::begin_write(&self.db).await?;
-        let done = sqlx::query(
-            "UPDATE batch_tasks SET status = 'pending', prompt = ?, source = ?, attempts = 0, retry_count = 0,
-               charge = ?, use_user_key = ?, manual_retries = 0, error_message = NULL, next_run_at = 0,
+        let done = db::query("UPDATE batch_tasks SET status = 'pending', prompt = $1, source = $2, attempts = 0, retry_count = 0,
+               charge = $3, use_user_key = $4, manual_retries = 0, error_message = NULL, next_run_at = 0,
                finished_at = NULL,
-               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-             WHERE id = ? AND status NOT IN ('pending', 'processing')",
+               updated_at = $6
+             WHERE id = $5 AND status NOT IN ('pending', 'processing')",
         )
         .bind(&prompt)
         .bind(source)
         .bind(cost)
         .bind(own_key)
         .bind(task_id)
-        .execute(&mut *tx)
+        .bind(db::now_iso())
+        .execute(&mut tx)
         .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(changed_meanwhile());
         }
         if cost > 0 {
@@ -527,9 +524,9 @@ impl Batches {
     /// Finishes putting a task back in the queue: its batch is processing again, the change is
     /// committed and announced, and the dispatcher looks for work.
     async fn requeue(&self, mut tx: db::Tx, queue_id: i64, task_id: i64) -> Result<()> {
-        sqlx::query("UPDATE batch_queues SET status = 'processing' WHERE id = ?")
+        db::query("UPDATE batch_queues SET status = 'processing' WHERE id = $1")
             .bind(queue_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         store::recompute_batch(&mut tx, queue_id).await?;
         tx.commit().await?;
@@ -543,27 +540,27 @@ impl Batches {
         let task = self.owned_task(user, task_id, Access::Read).await?;
         let key: Option<String> = match which {
             ImageKind::Original => {
-                sqlx::query_as("SELECT original_image_url FROM batch_tasks WHERE id = ?")
+                db::query("SELECT original_image_url FROM batch_tasks WHERE id = $1")
                     .bind(task.id)
                     .fetch_optional(&self.db)
                     .await?
                     .map(|(k,)| k)
             }
             ImageKind::Result => {
-                sqlx::query_as("SELECT generated_image_url FROM batch_tasks WHERE id = ?")
+                db::query("SELECT generated_image_url FROM batch_tasks WHERE id = $1")
                     .bind(task.id)
                     .fetch_optional(&self.db)
                     .await?
                     .and_then(|(k,): (Option<String>,)| k)
             }
-            ImageKind::Version(version) => sqlx::query_as(
-                "SELECT image_key FROM task_versions WHERE task_id = ? AND version = ?",
-            )
-            .bind(task.id)
-            .bind(version)
-            .fetch_optional(&self.db)
-            .await?
-            .map(|(k,)| k),
+            ImageKind::Version(version) => {
+                db::query("SELECT image_key FROM task_versions WHERE task_id = $1 AND version = $2")
+                    .bind(task.id)
+                    .bind(version)
+                    .fetch_optional(&self.db)
+                    .await?
+                    .map(|(k,)| k)
+            }
         };
         let key = key.ok_or(Error::NotFound("image"))?;
         let bytes = self.storage.get(&key).await?;

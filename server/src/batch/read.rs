@@ -8,13 +8,13 @@ use serde_json::json;
 use super::views::{QUEUE_COLUMNS, QueueRow, TASK_COLUMNS, TaskRow, VersionRow, task_view};
 use crate::{
     Error, Result,
-    db::Db,
+    db::{self, Db},
     queue::{Events, QueueState},
 };
 
 pub async fn queue(db: &Db, queue_id: i64) -> Result<BatchView> {
-    let sql = format!("SELECT {QUEUE_COLUMNS} FROM batch_queues WHERE id = ?");
-    let row: QueueRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let sql = format!("SELECT {QUEUE_COLUMNS} FROM batch_queues WHERE id = $1");
+    let row: QueueRow = db::query(sqlx::AssertSqlSafe(sql))
         .bind(queue_id)
         .fetch_optional(db)
         .await?
@@ -23,13 +23,13 @@ pub async fn queue(db: &Db, queue_id: i64) -> Result<BatchView> {
 }
 
 pub async fn task(db: &Db, state: &QueueState, task_id: i64) -> Result<TaskView> {
-    let sql = format!("SELECT {TASK_COLUMNS} FROM batch_tasks WHERE id = ?");
-    let row: TaskRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let sql = format!("SELECT {TASK_COLUMNS} FROM batch_tasks WHERE id = $1");
+    let row: TaskRow = db::query(sqlx::AssertSqlSafe(sql))
         .bind(task_id)
         .fetch_optional(db)
         .await?
         .ok_or(Error::NotFound("task"))?;
-    let versions = versions(db, "task_id = ?", row.id)
+    let versions = versions(db, "task_id = $1", row.id)
         .await?
         .into_iter()
         .map(VersionView::from)
@@ -39,15 +39,15 @@ pub async fn task(db: &Db, state: &QueueState, task_id: i64) -> Result<TaskView>
 
 pub async fn tasks(db: &Db, state: &QueueState, queue_id: i64) -> Result<Vec<TaskView>> {
     let sql =
-        format!("SELECT {TASK_COLUMNS} FROM batch_tasks WHERE queue_id = ? ORDER BY position, id");
-    let rows: Vec<TaskRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        format!("SELECT {TASK_COLUMNS} FROM batch_tasks WHERE queue_id = $1 ORDER BY position, id");
+    let rows: Vec<TaskRow> = db::query(sqlx::AssertSqlSafe(sql))
         .bind(queue_id)
         .fetch_all(db)
         .await?;
     let mut by_task: HashMap<i64, Vec<VersionView>> = HashMap::new();
     for version in versions(
         db,
-        "task_id IN (SELECT id FROM batch_tasks WHERE queue_id = ?)",
+        "task_id IN (SELECT id FROM batch_tasks WHERE queue_id = $1)",
         queue_id,
     )
     .await?
@@ -71,7 +71,7 @@ async fn versions(db: &Db, filter: &'static str, id: i64) -> Result<Vec<VersionR
         "SELECT task_id, version, prompt, source, duration_ms, created_at FROM task_versions \
          WHERE {filter} ORDER BY task_id, version"
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    Ok(db::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_all(db)
         .await?)

@@ -1,39 +1,65 @@
-//! The claim and the fenced writes against a real SQLite file shared by two pools, as two
-//! processes would share it.
+//! The claim and the fenced writes against a real database shared by two pools, as two
+//! processes would share it; every test runs on SQLite and on PostgreSQL.
+
+use integration_tests::{Backend as TestBackend, TestDir};
 
 use super::*;
 use crate::config::Secret;
+
+/// Runs each `async fn name(backend)` as two tests, `name::sqlite` and `name::postgres`.
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(super::TestBackend::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(super::TestBackend::Postgres).await;
+            }
+        }
+    )+};
+}
+
+on_both!(
+    claims_only_up_to_the_limit_counted_across_processes,
+    a_stale_claim_writes_nothing_even_from_the_same_owner,
+    only_expired_leases_are_taken_back,
+    a_task_out_of_attempts_fails_when_its_lease_expires,
+    the_user_with_fewest_running_goes_first_and_each_user_in_order,
+    a_single_user_keeps_fifo_across_batches,
+    tasks_waiting_for_a_retry_are_not_claimed_early,
+);
 
 const LEASE_MS: i64 = 30_000;
 const MAX_ATTEMPTS: i64 = 3;
 
 struct Fixture {
-    _dir: tempfile::TempDir,
+    dir: TestDir,
     db: Db,
-    url: String,
 }
 
 impl Fixture {
-    async fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("queue.db").display());
-        let db = db::connect(&Secret::new(url.clone()))
+    async fn new(backend: TestBackend) -> Self {
+        let dir = TestDir::on(backend).await;
+        let db = db::connect(&Secret::new(dir.database_url()))
             .await
             .expect("open database");
         db::migrate(&db).await.expect("migrate");
-        Self { _dir: dir, db, url }
+        Self { dir, db }
     }
 
-    /// A second pool on the same file: another process.
+    /// A second pool on the same database: another process.
     async fn other_process(&self) -> Db {
-        db::connect(&Secret::new(self.url.clone()))
+        db::connect(&Secret::new(self.dir.database_url()))
             .await
             .expect("open database again")
     }
 
     async fn set_limit(&self, limit: u32) {
-        sqlx::query(
-            "UPDATE system_config SET config_value = ? WHERE config_key = 'batch_concurrency'",
+        db::query(
+            "UPDATE system_config SET config_value = $1 WHERE config_key = 'batch_concurrency'",
         )
         .bind(limit.to_string())
         .execute(&self.db)
@@ -42,21 +68,20 @@ impl Fixture {
     }
 
     async fn user(&self, name: &str) -> i64 {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO users (username, password_hash) VALUES (?, 'x') RETURNING id",
-        )
-        .bind(name)
-        .fetch_one(&self.db)
-        .await
-        .expect("user");
+        let (id,): (i64,) =
+            db::query("INSERT INTO users (username, password_hash) VALUES ($1, 'x') RETURNING id")
+                .bind(name)
+                .fetch_one(&self.db)
+                .await
+                .expect("user");
         id
     }
 
     /// A batch of `images` waiting tasks; returns their ids in upload order.
     async fn batch(&self, user_id: i64, images: usize) -> Vec<i64> {
-        let (queue_id,): (i64,) = sqlx::query_as(
+        let (queue_id,): (i64,) = db::query(
             "INSERT INTO batch_queues (user_id, batch_name, prompt, model, total_images)
-             VALUES (?, 'b', 'p', 'demo', ?) RETURNING id",
+             VALUES ($1, 'b', 'p', 'demo', $2) RETURNING id",
         )
         .bind(user_id)
         .bind(images as i64)
@@ -65,9 +90,9 @@ impl Fixture {
         .expect("batch");
         let mut ids = Vec::new();
         for position in 0..images {
-            let (id,): (i64,) = sqlx::query_as(
+            let (id,): (i64,) = db::query(
                 "INSERT INTO batch_tasks (queue_id, user_id, original_image_url, original_filename,
-                   prompt, model, position) VALUES (?, ?, 'originals/x.png', 'x.png', 'p', 'demo', ?)
+                   prompt, model, position) VALUES ($1, $2, 'originals/x.png', 'x.png', 'p', 'demo', $3)
                  RETURNING id",
             )
             .bind(queue_id)
@@ -82,7 +107,7 @@ impl Fixture {
     }
 
     async fn status(&self, task_id: i64) -> (String, i64) {
-        sqlx::query_as("SELECT status, version FROM batch_tasks WHERE id = ?")
+        db::query("SELECT status, version FROM batch_tasks WHERE id = $1")
             .bind(task_id)
             .fetch_one(&self.db)
             .await
@@ -91,7 +116,7 @@ impl Fixture {
 
     /// Makes every lease run out, as if its process had stalled past it.
     async fn expire_leases(&self) {
-        sqlx::query("UPDATE batch_tasks SET lease_until = ? WHERE status = 'processing'")
+        db::query("UPDATE batch_tasks SET lease_until = $1 WHERE status = 'processing'")
             .bind(db::now_millis() - 1)
             .execute(&self.db)
             .await
@@ -114,9 +139,8 @@ async fn claim_all(db: &Db, owner: &str) -> Claims {
         .expect("claim")
 }
 
-#[tokio::test]
-async fn claims_only_up_to_the_limit_counted_across_processes() {
-    let fx = Fixture::new().await;
+async fn claims_only_up_to_the_limit_counted_across_processes(backend: TestBackend) {
+    let fx = Fixture::new(backend).await;
     fx.set_limit(3).await;
     let alice = fx.user("alice").await;
     fx.batch(alice, 8).await;
@@ -146,9 +170,8 @@ async fn claims_only_up_to_the_limit_counted_across_processes() {
     );
 }
 
-#[tokio::test]
-async fn a_stale_claim_writes_nothing_even_from_the_same_owner() {
-    let fx = Fixture::new().await;
+async fn a_stale_claim_writes_nothing_even_from_the_same_owner(backend: TestBackend) {
+    let fx = Fixture::new(backend).await;
     let alice = fx.user("alice").await;
     let ids = fx.batch(alice, 1).await;
 
@@ -174,7 +197,7 @@ async fn a_stale_claim_writes_nothing_even_from_the_same_owner() {
     );
     assert!(!release(&fx.db, &stale).await.expect("release"));
     assert_eq!(fx.status(ids[0]).await, ("processing".to_owned(), 0));
-    let (versions,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM task_versions")
+    let (versions,): (i64,) = db::query("SELECT COUNT(*) FROM task_versions")
         .fetch_one(&fx.db)
         .await
         .expect("versions");
@@ -189,9 +212,8 @@ async fn a_stale_claim_writes_nothing_even_from_the_same_owner() {
     assert_eq!(fx.status(ids[0]).await, ("completed".to_owned(), 1));
 }
 
-#[tokio::test]
-async fn only_expired_leases_are_taken_back() {
-    let fx = Fixture::new().await;
+async fn only_expired_leases_are_taken_back(backend: TestBackend) {
+    let fx = Fixture::new(backend).await;
     let alice = fx.user("alice").await;
     fx.batch(alice, 5).await;
     let held = claim_all(&fx.db, "a").await;
@@ -208,9 +230,8 @@ async fn only_expired_leases_are_taken_back() {
     }
 }
 
-#[tokio::test]
-async fn a_task_out_of_attempts_fails_when_its_lease_expires() {
-    let fx = Fixture::new().await;
+async fn a_task_out_of_attempts_fails_when_its_lease_expires(backend: TestBackend) {
+    let fx = Fixture::new(backend).await;
     let alice = fx.user("alice").await;
     let ids = fx.batch(alice, 1).await;
     for _ in 0..MAX_ATTEMPTS {
@@ -222,9 +243,8 @@ async fn a_task_out_of_attempts_fails_when_its_lease_expires() {
     assert_eq!(fx.status(ids[0]).await.0, "failed");
 }
 
-#[tokio::test]
-async fn the_user_with_fewest_running_goes_first_and_each_user_in_order() {
-    let fx = Fixture::new().await;
+async fn the_user_with_fewest_running_goes_first_and_each_user_in_order(backend: TestBackend) {
+    let fx = Fixture::new(backend).await;
     fx.set_limit(4).await;
     let alice = fx.user("alice").await;
     let bob = fx.user("bob").await;
@@ -243,7 +263,7 @@ async fn the_user_with_fewest_running_goes_first_and_each_user_in_order() {
     );
 
     // Alice already holds the slots when Bob arrives: the next free slot is his.
-    let fx = Fixture::new().await;
+    let fx = Fixture::new(backend).await;
     fx.set_limit(3).await;
     let alice = fx.user("alice").await;
     let bob = fx.user("bob").await;
@@ -261,9 +281,8 @@ async fn the_user_with_fewest_running_goes_first_and_each_user_in_order() {
     assert_eq!(next.iter().map(|t| t.id).collect::<Vec<_>>(), vec![bobs[0]]);
 }
 
-#[tokio::test]
-async fn a_single_user_keeps_fifo_across_batches() {
-    let fx = Fixture::new().await;
+async fn a_single_user_keeps_fifo_across_batches(backend: TestBackend) {
+    let fx = Fixture::new(backend).await;
     fx.set_limit(10).await;
     let alice = fx.user("alice").await;
     let first = fx.batch(alice, 3).await;
@@ -277,9 +296,8 @@ async fn a_single_user_keeps_fifo_across_batches() {
     assert_eq!(order, [first, second].concat());
 }
 
-#[tokio::test]
-async fn tasks_waiting_for_a_retry_are_not_claimed_early() {
-    let fx = Fixture::new().await;
+async fn tasks_waiting_for_a_retry_are_not_claimed_early(backend: TestBackend) {
+    let fx = Fixture::new(backend).await;
     let alice = fx.user("alice").await;
     let ids = fx.batch(alice, 2).await;
     let claimed = claim_all(&fx.db, "a").await.tasks;
