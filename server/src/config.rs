@@ -251,6 +251,12 @@ pub struct Config {
     )]
     pub retry_base_ms: u64,
 
+    /// Milliseconds between the dispatcher's looks for work and for cancels made elsewhere when
+    /// nothing tells it; defaults to 500 on SQLite and 2000 on PostgreSQL, whose processes tell
+    /// each other at once (`LISTEN`/`NOTIFY`).
+    #[arg(long, env = "IMGBATCH_QUEUE_POLL_MS", global = true)]
+    pub queue_poll_ms: Option<u64>,
+
     /// Seconds a claimed task stays leased without a heartbeat before another worker may take it.
     #[arg(long, env = "IMGBATCH_LEASE_SECS", default_value_t = 30, global = true)]
     pub lease_secs: u64,
@@ -289,6 +295,15 @@ impl Config {
             Some(url) => url.expose().clone(),
             None => format!("sqlite://{}", self.data_dir.join("imgbatch.db").display()),
         })
+    }
+
+    /// How often the queue looks without being told (see `queue_poll_ms`).
+    pub fn queue_poll(&self, backend: crate::db::Backend) -> Duration {
+        let default = match backend {
+            crate::db::Backend::Sqlite => 500,
+            crate::db::Backend::Postgres => 2_000,
+        };
+        Duration::from_millis(self.queue_poll_ms.unwrap_or(default).clamp(50, 600_000))
     }
 
     pub fn token_ttl(&self) -> Duration {

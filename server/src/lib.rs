@@ -22,5 +22,6 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod wakeups;
 
 pub use error::{Error, Result};

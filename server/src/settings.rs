@@ -7,6 +7,7 @@ use tokio::sync::watch;
 use crate::{
     Error, Result,
     db::{self, Db},
+    wakeups::{self, Wakeup},
 };
 
 pub const CONCURRENCY_KEY: &str = "batch_concurrency";
@@ -62,6 +63,7 @@ impl Settings {
         .execute(&self.db)
         .await?;
         self.concurrency.send_replace(limit);
+        wakeups::send(&self.db, Wakeup::Limit).await;
         tracing::info!(concurrency = limit, "global concurrency changed");
         Ok(limit)
     }

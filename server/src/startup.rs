@@ -171,6 +171,7 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
             },
             call_timeout: Duration::from_secs(config.provider_timeout_secs + 5),
             shutdown_grace: Duration::from_secs(10),
+            poll: config.queue_poll(db.backend()),
         },
     );
     let state = AppState {

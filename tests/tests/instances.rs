@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use integration_tests::{
-    TestServer,
+    Backend, TestDir, TestServer,
     fixtures::{borrowed, pngs},
     mock_ai::MockAi,
     openai_env, read_events,
@@ -34,13 +34,20 @@ async fn held_by(server: &TestServer) -> i64 {
     scalar(server, &sql).await
 }
 
-/// Waits (at most 20 s) until `server`'s process holds a running task.
-async fn wait_until_it_holds_tasks(server: &TestServer) {
+/// Waits (at most 20 s) until one of two instances holds a running task; returns that one first.
+/// Either may be first: the one that made a batch wakes at once, the other on being told.
+async fn holder_first(a: TestServer, b: TestServer) -> (TestServer, TestServer) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while held_by(server).await == 0 {
+    loop {
+        if held_by(&a).await > 0 {
+            return (a, b);
+        }
+        if held_by(&b).await > 0 {
+            return (b, a);
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the instance never claimed a task"
+            "no instance ever claimed a task"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -133,16 +140,21 @@ async fn the_others_finish_the_tasks_of_a_killed_instance_once_its_leases_expire
         .create_batch(&token, &borrowed(&files), "edit", MODEL)
         .await;
 
-    wait_until_it_holds_tasks(&a).await;
-    let _data_dir = a.kill().await;
+    let (victim, survivor) = holder_first(a, b).await;
+    let _data_dir = victim.kill().await;
 
-    let detail = b.wait_finished(&token, id, Duration::from_secs(60)).await;
+    let detail = survivor
+        .wait_finished(&token, id, Duration::from_secs(60))
+        .await;
     assert_each_completed_once(&detail, 12);
-    assert_eq!(b.credits(&token).await, 38, "charged once: 50 − 12");
-    assert_eq!(scalar(&b, "SELECT COUNT(*) FROM task_versions").await, 12);
+    assert_eq!(survivor.credits(&token).await, 38, "charged once: 50 − 12");
+    assert_eq!(
+        scalar(&survivor, "SELECT COUNT(*) FROM task_versions").await,
+        12
+    );
     assert_eq!(
         scalar(
-            &b,
+            &survivor,
             "SELECT COUNT(*) FROM credit_ledger WHERE reason = 'batch'"
         )
         .await,
@@ -172,27 +184,32 @@ async fn an_instance_stalled_past_its_lease_writes_nothing_when_it_wakes() {
         .create_batch(&token, &borrowed(&files), "edit", MODEL)
         .await;
 
-    wait_until_it_holds_tasks(&a).await;
-    a.signal("STOP").await;
-    // Past the lease: B takes A's tasks back and runs them, while A's calls get their answers
+    let (stalled, other) = holder_first(a, b).await;
+    stalled.signal("STOP").await;
+    // Past the lease: the other takes its tasks back and runs them, while its calls get their answers
     // into a process that cannot read them.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    a.signal("CONT").await;
+    stalled.signal("CONT").await;
 
-    let detail = b.wait_finished(&token, id, Duration::from_secs(60)).await;
+    let detail = other
+        .wait_finished(&token, id, Duration::from_secs(60))
+        .await;
     assert_each_completed_once(&detail, 8);
-    // Let A's woken runs do whatever they would.
+    // Let the woken runs do whatever they would.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let detail = b.queue(&token, id).await;
+    let detail = other.queue(&token, id).await;
     assert_each_completed_once(&detail, 8);
-    assert_eq!(scalar(&b, "SELECT COUNT(*) FROM task_versions").await, 8);
+    assert_eq!(
+        scalar(&other, "SELECT COUNT(*) FROM task_versions").await,
+        8
+    );
     assert!(mock.peak_in_flight() <= 2, "peak {}", mock.peak_in_flight());
     assert_eq!(
-        a.stored_files(),
+        stalled.stored_files(),
         16,
         "8 originals and 8 results: the stale runs stored nothing"
     );
-    assert_eq!(a.credits(&token).await, 42, "charged once: 50 − 8");
+    assert_eq!(other.credits(&token).await, 42, "charged once: 50 − 8");
 }
 
 #[tokio::test]
@@ -290,6 +307,60 @@ async fn a_cancel_through_one_instance_aborts_the_calls_of_another() {
     let detail = a.queue(&token, id).await;
     assert_eq!(detail["queue"]["status"], json!("cancelled"), "{detail:#}");
     assert_eq!(mock.calls(), 3, "nothing was claimed after the cancel");
+}
+
+/// On PostgreSQL a cancel reaches the process running the batch through `NOTIFY`, not its poll:
+/// with both polling once a minute (and heartbeats every 10 s), the calls still stop at once.
+/// This test always runs on PostgreSQL, whatever the suite's database.
+#[tokio::test]
+async fn on_postgres_a_cancel_wakes_the_instance_running_the_batch_at_once() {
+    let mock = MockAi::start().await;
+    mock.set_latency(Duration::from_secs(60), 0.0);
+    let base = mock.openai_base();
+    let env = openai_env(
+        &base,
+        &[
+            ("IMGBATCH_SIGNUP_CREDITS", "50"),
+            ("IMGBATCH_QUEUE_POLL_MS", "60000"),
+        ],
+    );
+    let a = TestServer::start_in(TestDir::on(Backend::Postgres).await, &env).await;
+    let admin = a.admin_token().await;
+    a.set_concurrency(&admin, 2).await;
+    let token = a.register("alice", "password123").await;
+    let b = a.start_beside(&env).await;
+    let id = b
+        .create_batch(&token, &borrowed(&pngs(4)), "edit", MODEL)
+        .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while mock.in_flight() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "2 calls never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(held_by(&b).await, 2, "B, where the batch was made, runs it");
+
+    let (status, body) = a
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/batch/queue/{id}/cancel"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while mock.in_flight() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} calls still in flight 3 s after a cancel made on the other instance",
+            mock.in_flight()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(mock.calls(), 2, "nothing was claimed after the cancel");
 }
 
 /// Reads a batch's event stream until it ends (or `within` passes); returns whether it ended

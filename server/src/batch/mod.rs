@@ -26,6 +26,7 @@ use crate::{
     providers::Models,
     queue::{Events, QueueState, store},
     storage::Storage,
+    wakeups::{self, Wakeup},
 };
 
 /// Longest accepted prompt, in characters.
@@ -170,6 +171,7 @@ impl Batches {
                 draft.commit();
                 read::announce_all(&self.db, &self.state, &self.events, created.queue_id).await;
                 self.state.wake();
+                wakeups::send(&self.db, Wakeup::Work).await;
                 Ok(created)
             }
             Err(error) => {
@@ -377,6 +379,7 @@ impl Batches {
         }
         tx.commit().await?;
         self.state.cancel_queue(queue_id);
+        wakeups::send(&self.db, Wakeup::Ended).await;
         read::announce_all(&self.db, &self.state, &self.events, queue_id).await;
         Ok(refund)
     }
@@ -532,6 +535,7 @@ impl Batches {
         tx.commit().await?;
         read::announce(&self.db, &self.state, &self.events, queue_id, Some(task_id)).await;
         self.state.wake();
+        wakeups::send(&self.db, Wakeup::Work).await;
         Ok(())
     }
 

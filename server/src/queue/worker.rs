@@ -3,7 +3,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tokio::task::JoinSet;
+use tokio::{sync::mpsc, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -22,6 +22,7 @@ use crate::{
     providers::{GenerateRequest, Models, ProviderError},
     settings::Settings,
     storage::Storage,
+    wakeups::{self, Wakeup},
 };
 
 /// How the worker behaves; from configuration.
@@ -33,6 +34,8 @@ pub struct WorkerConfig {
     pub call_timeout: Duration,
     /// How long running calls may finish after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// How often the dispatcher looks for work and for claims ended elsewhere without being told.
+    pub poll: Duration,
 }
 
 /// Runs queued tasks. Clone-cheap; one dispatcher per process.
@@ -89,8 +92,14 @@ impl Worker {
         let relay = Relay::new(self.db.clone(), self.state.clone(), self.events.clone());
         tokio::spawn(relay.run(shutdown.clone()));
         let mut limit = self.settings.watch_concurrency();
+        let (wakeup_tx, mut wakeups) = mpsc::channel(16);
+        tokio::spawn(wakeups::listen(
+            self.db.clone(),
+            wakeup_tx,
+            shutdown.clone(),
+        ));
         // Other processes sharing the database finish tasks and change the limit too.
-        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut tick = tokio::time::interval(self.config.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let runs_cancel = CancellationToken::new();
         let mut runs = JoinSet::new();
@@ -125,6 +134,16 @@ impl Worker {
                         tracing::error!(%error, "a task run panicked");
                     }
                 }
+                Some(wakeup) = wakeups.recv() => match wakeup {
+                    Wakeup::Work => look_anyway = true,
+                    Wakeup::Ended => self.abort_ended_runs().await,
+                    Wakeup::Limit => {
+                        if let Err(error) = self.settings.concurrency().await {
+                            tracing::warn!(%error, "reading the changed limit failed");
+                        }
+                        look_anyway = true;
+                    }
+                },
                 _ = tick.tick() => {
                     look_anyway = true;
                     self.abort_ended_runs().await;
@@ -167,6 +186,14 @@ impl Worker {
                 return None;
             }
         };
+        if !claims.tasks.is_empty() {
+            tracing::debug!(
+                claimed = claims.tasks.len(),
+                limit = claims.limit,
+                owner = %self.owner,
+                "claimed tasks"
+            );
+        }
         for queue_id in claims.reaped {
             tracing::warn!(
                 queue_id,
