@@ -2,7 +2,7 @@
 //! batch makespan against the ideal, queue overhead with an instant provider, the upload of a
 //! full 50 × 10 MB batch, and abusive uploads (8 at once, each 50 decompression bombs). Run with
 //! `make bench` (after a release build); `bench abuse` runs only the last, `bench queue` only the
-//! queue overhead.
+//! queue overhead (on SQLite and on PostgreSQL).
 
 use std::{
     io::Cursor,
@@ -10,7 +10,9 @@ use std::{
 };
 
 use image::{DynamicImage, ImageFormat, RgbImage};
-use integration_tests::{TestServer, fixtures::pngs, mock_ai::MockAi, openai_env};
+use integration_tests::{
+    Backend, TestDir, TestServer, fixtures::pngs, mock_ai::MockAi, openai_env,
+};
 use rand::Rng;
 use reqwest::multipart::{Form, Part};
 
@@ -60,20 +62,30 @@ async fn main() -> BenchResult<()> {
     Ok(())
 }
 
-/// The queue's throughput with one, two and three processes sharing one SQLite file.
+/// The queue's throughput with one, two and three processes sharing one SQLite file, then one
+/// PostgreSQL database (at `IMGBATCH_TEST_POSTGRES_URL`, by default the local server).
 async fn overhead_row(report: &mut String) -> BenchResult<()> {
-    for processes in 1..=3 {
-        let overhead = queue_overhead(processes).await?;
-        report.push_str(&format!(
-            "| queue overhead, 2,000 tasks, instant provider | concurrency 10, {processes} process(es) on one SQLite file | **{:.0} tasks/s**; claim-to-call p50 {} ms, p99 {} ms |\n",
-            overhead.tasks_per_sec, overhead.p50_ms, overhead.p99_ms
-        ));
-        eprintln!("queue overhead, {processes} process(es): {overhead:?}");
+    for (backend, name) in [
+        (Backend::Sqlite, "one SQLite file"),
+        (Backend::Postgres, "one PostgreSQL database"),
+    ] {
+        for processes in 1..=3 {
+            let overhead = queue_overhead(backend, processes).await?;
+            report.push_str(&format!(
+                "| queue overhead, 2,000 tasks, instant provider | concurrency 10, {processes} process(es) on {name} | **{:.0} tasks/s**; claim-to-call p50 {} ms, p99 {} ms |\n",
+                overhead.tasks_per_sec, overhead.p50_ms, overhead.p99_ms
+            ));
+            eprintln!("queue overhead, {processes} process(es) on {name}: {overhead:?}");
+        }
     }
     Ok(())
 }
 
 async fn server_with(mock: &MockAi, extra: &[(&str, &str)]) -> TestServer {
+    server_on(Backend::from_env(), mock, extra).await
+}
+
+async fn server_on(backend: Backend, mock: &MockAi, extra: &[(&str, &str)]) -> TestServer {
     let base = mock.openai_base();
     let mut env = openai_env(
         &base,
@@ -83,7 +95,7 @@ async fn server_with(mock: &MockAi, extra: &[(&str, &str)]) -> TestServer {
         ],
     );
     env.extend_from_slice(extra);
-    TestServer::start_with(&env).await
+    TestServer::start_in(TestDir::on(backend).await, &env).await
 }
 
 async fn makespan(concurrency: u32, jitter: f64) -> BenchResult<(Duration, Duration)> {
@@ -114,9 +126,9 @@ struct Overhead {
     p99_ms: i64,
 }
 
-async fn queue_overhead(processes: usize) -> BenchResult<Overhead> {
+async fn queue_overhead(backend: Backend, processes: usize) -> BenchResult<Overhead> {
     let mock = MockAi::start().await;
-    let server = server_with(&mock, &[]).await;
+    let server = server_on(backend, &mock, &[]).await;
     let base = mock.openai_base();
     let env = openai_env(&base, &[("RUST_LOG", "warn,server::startup=info")]);
     let mut others = Vec::new();
