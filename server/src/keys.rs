@@ -60,7 +60,8 @@ impl UserKeys {
             .cipher
             .encrypt(&nonce, aad(user_id, provider, api_key.as_bytes()).as_ref())
             .map_err(|_| Error::Internal("encrypting the API key failed".into()))?;
-        db::query("INSERT INTO user_provider_keys (user_id, provider, nonce, ciphertext) VALUES ($1, $2, $3, $4) \
+        db::query(
+            "INSERT INTO user_provider_keys (user_id, provider, nonce, ciphertext) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (user_id, provider) DO UPDATE SET nonce = excluded.nonce, \
              ciphertext = excluded.ciphertext, created_at = $5",
         )

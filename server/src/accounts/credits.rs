@@ -32,7 +32,8 @@ impl<'a> Entry<'a> {
 /// Changes a balance and records it, with one conditional update so that concurrent changes can
 /// never take it below zero. Fails without change if they would. Returns the new balance.
 pub async fn apply(tx: &mut Tx, entry: Entry<'_>) -> Result<i64> {
-    let balance: Option<(i64,)> = db::query("UPDATE users SET credits = credits + $1 WHERE id = $2 AND credits + $1 >= 0 RETURNING credits",
+    let balance: Option<(i64,)> = db::query(
+        "UPDATE users SET credits = credits + $1 WHERE id = $2 AND credits + $1 >= 0 RETURNING credits",
     )
     .bind(entry.delta)
     .bind(entry.user_id)

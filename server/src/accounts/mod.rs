@@ -217,7 +217,8 @@ impl Accounts {
         }
         let hash = password::hash(password.to_owned()).await?;
         let mut tx = db::begin_write(&self.db).await?;
-        let inserted: std::result::Result<(i64,), sqlx::Error> = db::query("INSERT INTO users (username, password_hash, is_admin) VALUES ($1, $2, $3) RETURNING id",
+        let inserted: std::result::Result<(i64,), sqlx::Error> = db::query(
+            "INSERT INTO users (username, password_hash, is_admin) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(&username)
         .bind(&hash)

@@ -72,7 +72,8 @@ pub async fn stats(db: &Db, settings: &Settings) -> Result<Stats> {
     .bind(&since)
     .fetch_all(db)
     .await?;
-    let credits_per_day: Vec<(String, i64)> = db::query("SELECT substr(created_at, 1, 10) AS day, CAST(COALESCE(-SUM(delta), 0) AS BIGINT) FROM credit_ledger
+    let credits_per_day: Vec<(String, i64)> = db::query(
+        "SELECT substr(created_at, 1, 10) AS day, CAST(COALESCE(-SUM(delta), 0) AS BIGINT) FROM credit_ledger
          WHERE reason IN ('batch', 'edit', 'refund')
            AND created_at >= $1
          GROUP BY day",
@@ -80,7 +81,8 @@ pub async fn stats(db: &Db, settings: &Settings) -> Result<Stats> {
     .bind(&since)
     .fetch_all(db)
     .await?;
-    let duration_per_day: Vec<(String, Option<f64>)> = db::query("SELECT substr(created_at, 1, 10) AS day, CAST(ROUND(AVG(duration_ms)) AS DOUBLE PRECISION) FROM task_versions
+    let duration_per_day: Vec<(String, Option<f64>)> = db::query(
+        "SELECT substr(created_at, 1, 10) AS day, CAST(ROUND(AVG(duration_ms)) AS DOUBLE PRECISION) FROM task_versions
          WHERE created_at >= $1
          GROUP BY day",
     )
@@ -115,7 +117,8 @@ pub async fn stats(db: &Db, settings: &Settings) -> Result<Stats> {
         db::query("SELECT CAST(ROUND(AVG(duration_ms)) AS DOUBLE PRECISION) FROM task_versions")
             .fetch_one(db)
             .await?;
-    let (credits_spent,): (i64,) = db::query("SELECT CAST(COALESCE(-SUM(delta), 0) AS BIGINT) FROM credit_ledger WHERE reason IN ('batch', 'edit', 'refund')",
+    let (credits_spent,): (i64,) = db::query(
+        "SELECT CAST(COALESCE(-SUM(delta), 0) AS BIGINT) FROM credit_ledger WHERE reason IN ('batch', 'edit', 'refund')",
     )
     .fetch_one(db)
     .await?;

@@ -94,7 +94,8 @@ impl Batches {
 
     /// Bytes of images the user's batches keep (originals and every result version).
     pub async fn stored_bytes(&self, user_id: i64) -> Result<u64> {
-        let (bytes,): (i64,) = db::query("SELECT CAST(COALESCE((SELECT SUM(original_bytes) FROM batch_tasks WHERE user_id = $1), 0)
+        let (bytes,): (i64,) = db::query(
+            "SELECT CAST(COALESCE((SELECT SUM(original_bytes) FROM batch_tasks WHERE user_id = $1), 0)
                   + COALESCE((SELECT SUM(v.image_bytes) FROM task_versions v
                               JOIN batch_tasks t ON t.id = v.task_id WHERE t.user_id = $2), 0) AS BIGINT)",
         )
@@ -208,7 +209,8 @@ impl Batches {
         let total = draft.len() as i64;
 
         let mut tx = db::begin_write(&self.db).await?;
-        let (queue_id,): (i64,) = db::query("INSERT INTO batch_queues (user_id, batch_name, prompt, model, total_images, used_user_key)
+        let (queue_id,): (i64,) = db::query(
+            "INSERT INTO batch_queues (user_id, batch_name, prompt, model, total_images, used_user_key)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(user.id)
@@ -351,12 +353,14 @@ impl Batches {
             }));
         }
         let mut tx = db::begin_write(&self.db).await?;
-        let (refund,): (i64,) = db::query("SELECT CAST(COALESCE(SUM(charge), 0) AS BIGINT) FROM batch_tasks WHERE queue_id = $1 AND status = 'pending'",
+        let (refund,): (i64,) = db::query(
+            "SELECT CAST(COALESCE(SUM(charge), 0) AS BIGINT) FROM batch_tasks WHERE queue_id = $1 AND status = 'pending'",
         )
         .bind(queue_id)
         .fetch_one(&mut tx)
         .await?;
-        db::query("UPDATE batch_tasks SET status = 'cancelled', charge = 0, lease_owner = NULL, lease_until = NULL,
+        db::query(
+            "UPDATE batch_tasks SET status = 'cancelled', charge = 0, lease_owner = NULL, lease_until = NULL,
                finished_at = $1, updated_at = $3
              WHERE queue_id = $2 AND status IN ('pending', 'processing')",
         )
@@ -443,7 +447,8 @@ impl Batches {
             }));
         }
         let mut tx = db::begin_write(&self.db).await?;
-        let used: Option<(i64,)> = db::query("UPDATE batch_tasks SET status = 'pending', attempts = 0, retry_count = 0, error_message = NULL,
+        let used: Option<(i64,)> = db::query(
+            "UPDATE batch_tasks SET status = 'pending', attempts = 0, retry_count = 0, error_message = NULL,
                next_run_at = 0, finished_at = NULL, manual_retries = manual_retries + 1,
                updated_at = $3
              WHERE id = $1 AND status = 'failed' AND manual_retries < $2
@@ -495,7 +500,8 @@ impl Batches {
         let cost = if own_key { 0 } else { 1 };
         let source = source.as_str();
         let mut tx = db::begin_write(&self.db).await?;
-        let done = db::query("UPDATE batch_tasks SET status = 'pending', prompt = $1, source = $2, attempts = 0, retry_count = 0,
+        let done = db::query(
+            "UPDATE batch_tasks SET status = 'pending', prompt = $1, source = $2, attempts = 0, retry_count = 0,
                charge = $3, use_user_key = $4, manual_retries = 0, error_message = NULL, next_run_at = 0,
                finished_at = NULL,
                updated_at = $6

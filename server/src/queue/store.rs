@@ -43,7 +43,8 @@ pub async fn recompute_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
             .execute(&mut *tx)
             .await?;
     }
-    db::query("UPDATE batch_queues SET
+    db::query(
+        "UPDATE batch_queues SET
            completed_images = (SELECT COUNT(*) FROM batch_tasks WHERE queue_id = $1 AND status = 'completed'),
            failed_images = (SELECT COUNT(*) FROM batch_tasks WHERE queue_id = $1 AND status = 'failed'),
            status = CASE
@@ -186,7 +187,8 @@ async fn claim_next(tx: &mut Tx, owner: &str, now: i64, lease_ms: i64) -> Result
 /// Extends a lease; false when the claim that holds `task.fence` is over (the task was
 /// cancelled, finished, or claimed again after the lease lapsed).
 pub async fn heartbeat(db: &Db, task: &Claimed, lease_ms: i64) -> Result<bool> {
-    let done = db::query("UPDATE batch_tasks SET lease_until = $1 WHERE id = $2 AND fence = $3 AND status = 'processing'",
+    let done = db::query(
+        "UPDATE batch_tasks SET lease_until = $1 WHERE id = $2 AND fence = $3 AND status = 'processing'",
     )
     .bind(db::now_millis() + lease_ms)
     .bind(task.id)
@@ -250,7 +252,8 @@ pub struct Outcome<'a> {
 /// cancelled or taken over meanwhile.
 pub async fn complete(db: &Db, task: &Claimed, outcome: Outcome<'_>) -> Result<bool> {
     let mut tx = db::begin_write(db).await?;
-    let done = db::query("UPDATE batch_tasks SET status = 'completed', generated_image_url = $1, version = version + 1,
+    let done = db::query(
+        "UPDATE batch_tasks SET status = 'completed', generated_image_url = $1, version = version + 1,
            error_message = NULL, lease_owner = NULL, lease_until = NULL, finished_at = $2,
            updated_at = $5
          WHERE id = $3 AND fence = $4 AND status = 'processing'",
@@ -265,7 +268,8 @@ pub async fn complete(db: &Db, task: &Claimed, outcome: Outcome<'_>) -> Result<b
     if done == 0 {
         return Ok(false);
     }
-    db::query("INSERT INTO task_versions (task_id, version, prompt, source, image_key, image_mime, duration_ms,
+    db::query(
+        "INSERT INTO task_versions (task_id, version, prompt, source, image_key, image_mime, duration_ms,
            used_user_key, image_bytes)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -287,7 +291,8 @@ pub async fn complete(db: &Db, task: &Claimed, outcome: Outcome<'_>) -> Result<b
 
 /// Puts a task back for another attempt at `run_at` (Unix ms), keeping the error for display.
 pub async fn retry_later(db: &Db, task: &Claimed, message: &str, run_at: i64) -> Result<bool> {
-    let query = db::query("UPDATE batch_tasks SET status = 'pending', retry_count = retry_count + 1, next_run_at = $1,
+    let query = db::query(
+        "UPDATE batch_tasks SET status = 'pending', retry_count = retry_count + 1, next_run_at = $1,
            error_message = $2, lease_owner = NULL, lease_until = NULL,
            updated_at = $5
          WHERE id = $3 AND fence = $4 AND status = 'processing'",
@@ -317,7 +322,8 @@ pub async fn fail(db: &Db, task: &Claimed, message: &str) -> Result<bool> {
 
 /// Hands a task back unfinished (shutdown): the interrupted attempt does not count.
 pub async fn release(db: &Db, task: &Claimed) -> Result<bool> {
-    let query = db::query("UPDATE batch_tasks SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+    let query = db::query(
+        "UPDATE batch_tasks SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
            lease_owner = NULL, lease_until = NULL, next_run_at = 0,
            updated_at = $3
          WHERE id = $1 AND fence = $2 AND status = 'processing'",
