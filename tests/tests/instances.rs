@@ -65,7 +65,7 @@ fn assert_each_completed_once(detail: &Value, images: usize) {
 }
 
 #[tokio::test]
-async fn two_instances_hold_one_limit_and_run_every_task_once() {
+async fn three_instances_hold_one_limit_and_run_every_task_once() {
     let mock = MockAi::start().await;
     mock.set_latency(Duration::from_millis(300), 0.3);
     let base = mock.openai_base();
@@ -78,36 +78,46 @@ async fn two_instances_hold_one_limit_and_run_every_task_once() {
     );
     let a = TestServer::start_with(&env).await;
     let b = a.start_beside(&env).await;
+    let c = a.start_beside(&env).await;
     let admin = a.admin_token().await;
     a.set_concurrency(&admin, 3).await;
 
     let alice = a.register("alice", "password123").await;
     let bob = b.register("bob", "password123").await;
-    let (alice_files, bob_files) = (pngs(18), pngs(12));
+    let carol = c.register("carol", "password123").await;
+    let (alice_files, bob_files, carol_files) = (pngs(18), pngs(12), pngs(9));
     let alices = a
         .create_batch(&alice, &borrowed(&alice_files), "edit", MODEL)
         .await;
     let bobs = b
         .create_batch(&bob, &borrowed(&bob_files), "edit", MODEL)
         .await;
+    let carols = c
+        .create_batch(&carol, &borrowed(&carol_files), "edit", MODEL)
+        .await;
     let alices = b
         .wait_finished(&alice, alices, Duration::from_secs(60))
         .await;
-    let bobs = a.wait_finished(&bob, bobs, Duration::from_secs(60)).await;
+    let bobs = c.wait_finished(&bob, bobs, Duration::from_secs(60)).await;
+    let carols = a
+        .wait_finished(&carol, carols, Duration::from_secs(60))
+        .await;
     assert_each_completed_once(&alices, 18);
     assert_each_completed_once(&bobs, 12);
-    assert_eq!(mock.calls(), 30, "one call per image");
+    assert_each_completed_once(&carols, 9);
+    assert_eq!(mock.calls(), 39, "one call per image");
     assert_eq!(
         mock.peak_in_flight(),
         3,
         "the limit is reached and never exceeded"
     );
-    assert_eq!(scalar(&a, "SELECT COUNT(*) FROM task_versions").await, 30);
+    assert_eq!(scalar(&a, "SELECT COUNT(*) FROM task_versions").await, 39);
     assert_eq!(a.credits(&alice).await, 82, "charged once: 100 − 18");
     assert_eq!(b.credits(&bob).await, 88, "charged once: 100 − 12");
+    assert_eq!(c.credits(&carol).await, 91, "charged once: 100 − 9");
 
-    // A limit changed through one instance holds on the other at once.
-    b.set_concurrency(&admin, 1).await;
+    // A limit changed through one instance holds on the others at once.
+    c.set_concurrency(&admin, 1).await;
     mock.reset_peak();
     let files = pngs(6);
     let id = a
