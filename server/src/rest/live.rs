@@ -31,8 +31,8 @@ use crate::{
 /// Live progress of one batch.
 ///
 /// A `snapshot` first (the whole batch; also what a client resuming with `Last-Event-ID` or
-/// falling behind gets), then `queue`, `task` and `progress` changes, and `end` once the batch
-/// has finished. Event ids grow strictly.
+/// falling behind gets), then `queue`, `task` and `progress` changes, and, once the batch has
+/// finished, a last `snapshot` with its final state and `end`. Event ids grow strictly.
 #[utoipa::path(
     get,
     path = "/batch/queue/{id}/events",
@@ -42,7 +42,7 @@ use crate::{
         ("Last-Event-ID" = Option<String>, Header, description = "The last event seen, when reconnecting"),
     ),
     responses(
-        (status = 200, description = "Server-Sent Events: `snapshot` (the batch and its tasks), then `queue`, `task` and `progress`; `end` once the batch has finished", content_type = "text/event-stream", body = LiveEvent),
+        (status = 200, description = "Server-Sent Events: `snapshot` (the batch and its tasks), then `queue`, `task` and `progress`; once the batch has finished, a last `snapshot` with its final state and `end`", content_type = "text/event-stream", body = LiveEvent),
         (status = 429, description = "Too many live streams for this account or on the server", body = super::answers::ErrorBody),
     )
 )]
@@ -74,12 +74,18 @@ pub async fn events(
                 // Changes announced before the snapshot was read are already in it.
                 Ok(event) if event.seq > covered.load(Ordering::Relaxed) => {
                     let done = event.kind == EventKind::Queue && is_finished(&event.data["status"]);
+                    if done {
+                        // Runs that finish together announce themselves in any order, so the
+                        // change that finished the batch may come before another task's own:
+                        // the stream ends with the whole final state instead.
+                        return snapshot(&batches, &user, id, &covered).await.ok();
+                    }
                     let sse = SseEvent::default()
                         .event(event.kind.as_str())
                         .id(event.seq.to_string())
                         .json_data(&event.data)
                         .unwrap_or_default();
-                    Some((sse, done))
+                    Some((sse, false))
                 }
                 Ok(_) => None,
                 // Fell behind: the whole state again instead of the missed changes.
