@@ -97,9 +97,8 @@ impl Batches {
         let (bytes,): (i64,) = db::query(
             "SELECT CAST(COALESCE((SELECT SUM(original_bytes) FROM batch_tasks WHERE user_id = $1), 0)
                   + COALESCE((SELECT SUM(v.image_bytes) FROM task_versions v
-                              JOIN batch_tasks t ON t.id = v.task_id WHERE t.user_id = $2), 0) AS BIGINT)",
+                              JOIN batch_tasks t ON t.id = v.task_id WHERE t.user_id = $1), 0) AS BIGINT)",
         )
-        .bind(user_id)
         .bind(user_id)
         .fetch_one(&self.db)
         .await?;
@@ -414,12 +413,10 @@ impl Batches {
         let keys: Vec<(String,)> = db::query(
             "SELECT original_image_url FROM batch_tasks WHERE queue_id = $1
              UNION SELECT generated_image_url FROM batch_tasks
-               WHERE queue_id = $2 AND generated_image_url IS NOT NULL
+               WHERE queue_id = $1 AND generated_image_url IS NOT NULL
              UNION SELECT v.image_key FROM task_versions v JOIN batch_tasks t ON t.id = v.task_id
-               WHERE t.queue_id = $3",
+               WHERE t.queue_id = $1",
         )
-        .bind(queue_id)
-        .bind(queue_id)
         .bind(queue_id)
         .fetch_all(&mut tx)
         .await?;
