@@ -320,18 +320,20 @@ async fn a_cancel_through_one_instance_aborts_the_calls_of_another() {
     let admin = a.admin_token().await;
     a.set_concurrency(&admin, 3).await;
     let token = a.register("alice", "password123").await;
-    // The batch is queued through B, which claims at once; A may take some at its next look.
+    // Either instance may claim any of them (B at once, A when told or at its next look); the
+    // cancel goes through the one holding fewer, so at least one call it stops runs elsewhere.
     let b = a.start_beside(&env).await;
     let files = pngs(6);
     let id = b
         .create_batch(&token, &borrowed(&files), "edit", MODEL)
         .await;
     until_in_flight(&mock, 3).await;
-    let held_by_b = held_by(&b).await;
-    assert!(held_by_b > 0, "B holds some of the running tasks");
+    let (held_by_a, held_by_b) = (held_by(&a).await, held_by(&b).await);
+    assert_eq!(held_by_a + held_by_b, 3, "the three running tasks are held");
+    let via = if held_by_a <= held_by_b { &a } else { &b };
 
-    cancel_until_idle(&a, &token, id, &mock, Duration::from_secs(5)).await;
-    let detail = a.queue(&token, id).await;
+    cancel_until_idle(via, &token, id, &mock, Duration::from_secs(5)).await;
+    let detail = via.queue(&token, id).await;
     assert_eq!(detail["queue"]["status"], json!("cancelled"), "{detail:#}");
     assert_eq!(mock.calls(), 3, "nothing was claimed after the cancel");
 }
@@ -456,4 +458,87 @@ async fn a_stream_on_one_instance_sees_the_work_of_another() {
             "every image is seen completed on {name}: {completed:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_stream_resumed_on_another_instance_gets_what_changed_and_the_progress_of_runs_elsewhere()
+{
+    // The demo model reports its progress ten times over its three seconds.
+    let env = [
+        ("IMGBATCH_DEMO_DELAY_MS", "3000"),
+        ("IMGBATCH_SIGNUP_CREDITS", "50"),
+    ];
+    let a = TestServer::start_with(&env).await;
+    let token = a.register("alice", "password123").await;
+    let files = pngs(3);
+    let id = a
+        .create_batch(&token, &borrowed(&files), "sepia", "demo")
+        .await;
+    // A holds all three (the limit is 3) before B starts, so every run and its progress is A's.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while held_by(&a).await < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "A never took the batch"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let b = a.start_beside(&env).await;
+
+    let events_path = format!("/api/batch/queue/{id}/events");
+    let on_a = a
+        .request(reqwest::Method::GET, &events_path, Some(&token))
+        .send()
+        .await
+        .expect("events on A");
+    let (seen, _) = read_events(on_a, tokio::time::Instant::now() + Duration::from_secs(1)).await;
+    let last_id = seen.iter().map(|(_, id, _)| *id).max().unwrap_or(0);
+    assert!(last_id > 0, "A's stream gave an id: {seen:?}");
+
+    let on_b = b
+        .request(reqwest::Method::GET, &events_path, Some(&token))
+        .header("last-event-id", last_id.to_string())
+        .send()
+        .await
+        .expect("events on B");
+    assert_eq!(on_b.status(), reqwest::StatusCode::OK);
+    let (events, ended) =
+        read_events(on_b, tokio::time::Instant::now() + Duration::from_secs(30)).await;
+    assert!(ended, "B's stream ends with the batch: {events:?}");
+    let kinds: Vec<&str> = events.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_ne!(
+        kinds.first(),
+        Some(&"snapshot"),
+        "a resumed stream starts with what changed, not the whole batch: {kinds:?}"
+    );
+    let ids: Vec<u64> = events
+        .iter()
+        .map(|(_, id, _)| *id)
+        .filter(|id| *id > 0)
+        .collect();
+    assert!(
+        ids.first().is_some_and(|first| *first > last_id) && ids.windows(2).all(|w| w[0] < w[1]),
+        "ids go on from A's and grow: {last_id} then {ids:?}"
+    );
+    let reported = events
+        .iter()
+        .filter(|(kind, _, data)| kind == "task" && data["status"] == json!("processing"))
+        .filter_map(|(_, _, data)| data["progress"].as_f64())
+        .filter(|p| *p > 0.0 && *p < 1.0)
+        .count();
+    assert!(
+        reported > 0,
+        "B shows the progress of runs on A: {events:?}"
+    );
+    let (kind, _, last) = &events[events.len() - 2];
+    assert_eq!(kind, "snapshot", "{kinds:?}");
+    assert_eq!(last["queue"]["completedImages"], json!(3), "{last:#}");
+    assert_eq!(
+        scalar(
+            &b,
+            "SELECT COUNT(*) FROM batch_tasks WHERE lease_owner IS NOT NULL"
+        )
+        .await,
+        0
+    );
 }

@@ -14,7 +14,6 @@ pub mod views;
 
 use app::Problem;
 use app::types::{BatchCreated, BatchDetail, BatchView, EditSource, Status, TaskView};
-use serde_json::json;
 
 pub use draft::Draft;
 
@@ -169,7 +168,7 @@ impl Batches {
         match self.try_create(user, &draft, prompt, model, name).await {
             Ok(created) => {
                 draft.commit();
-                read::announce_all(&self.db, &self.state, &self.events, created.queue_id).await;
+                self.events.changed(created.queue_id);
                 self.state.wake();
                 wakeups::send(&self.db, Wakeup::Work).await;
                 Ok(created)
@@ -209,8 +208,9 @@ impl Batches {
 
         let mut tx = db::begin_write(&self.db).await?;
         let (queue_id,): (i64,) = db::query(
-            "INSERT INTO batch_queues (user_id, batch_name, prompt, model, total_images, used_user_key)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            // Revision 1, above its tasks' 0: a live stream's first event id is never 0.
+            "INSERT INTO batch_queues (user_id, batch_name, prompt, model, total_images, used_user_key, revision)
+             VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING id",
         )
         .bind(user.id)
         .bind(&name)
@@ -360,7 +360,7 @@ impl Batches {
         .await?;
         db::query(
             "UPDATE batch_tasks SET status = 'cancelled', charge = 0, lease_owner = NULL, lease_until = NULL,
-               finished_at = $1, updated_at = $3
+               finished_at = $1, revision = NULL, progress = NULL, updated_at = $3
              WHERE queue_id = $2 AND status IN ('pending', 'processing')",
         )
         .bind(db::now_millis())
@@ -383,7 +383,7 @@ impl Batches {
         tx.commit().await?;
         self.state.cancel_queue(queue_id);
         wakeups::send(&self.db, Wakeup::Ended).await;
-        read::announce_all(&self.db, &self.state, &self.events, queue_id).await;
+        self.events.changed(queue_id);
         Ok(refund)
     }
 
@@ -447,7 +447,7 @@ impl Batches {
         let used: Option<(i64,)> = db::query(
             "UPDATE batch_tasks SET status = 'pending', attempts = 0, retry_count = 0, error_message = NULL,
                next_run_at = 0, finished_at = NULL, manual_retries = manual_retries + 1,
-               updated_at = $3
+               revision = NULL, progress = NULL, updated_at = $3
              WHERE id = $1 AND status = 'failed' AND manual_retries < $2
              RETURNING manual_retries",
         )
@@ -470,7 +470,7 @@ impl Batches {
                 changed_meanwhile()
             });
         };
-        self.requeue(tx, task.queue_id, task_id).await?;
+        self.requeue(tx, task.queue_id).await?;
         Ok(self.manual_retries - used)
     }
 
@@ -501,7 +501,7 @@ impl Batches {
             "UPDATE batch_tasks SET status = 'pending', prompt = $1, source = $2, attempts = 0, retry_count = 0,
                charge = $3, use_user_key = $4, manual_retries = 0, error_message = NULL, next_run_at = 0,
                finished_at = NULL,
-               updated_at = $6
+               revision = NULL, progress = NULL, updated_at = $6
              WHERE id = $5 AND status NOT IN ('pending', 'processing')",
         )
         .bind(&prompt)
@@ -523,20 +523,20 @@ impl Batches {
             };
             credits::apply(&mut tx, entry).await?;
         }
-        self.requeue(tx, task.queue_id, task_id).await?;
+        self.requeue(tx, task.queue_id).await?;
         Ok(cost)
     }
 
     /// Finishes putting a task back in the queue: its batch is processing again, the change is
     /// committed and announced, and the dispatcher looks for work.
-    async fn requeue(&self, mut tx: db::Tx, queue_id: i64, task_id: i64) -> Result<()> {
+    async fn requeue(&self, mut tx: db::Tx, queue_id: i64) -> Result<()> {
         db::query("UPDATE batch_queues SET status = 'processing' WHERE id = $1")
             .bind(queue_id)
             .execute(&mut tx)
             .await?;
         store::recompute_batch(&mut tx, queue_id).await?;
         tx.commit().await?;
-        read::announce(&self.db, &self.state, &self.events, queue_id, Some(task_id)).await;
+        self.events.changed(queue_id);
         self.state.wake();
         wakeups::send(&self.db, Wakeup::Work).await;
         Ok(())
@@ -589,11 +589,27 @@ impl Batches {
         })
     }
 
-    /// A snapshot event for a new live-progress subscriber.
-    pub async fn snapshot(&self, user: &User, queue_id: i64) -> Result<serde_json::Value> {
-        let detail = self.detail(user, queue_id).await?;
-        Ok(json!(detail))
+    /// What changed in a batch after revision `since` (all of it when `None`), for a live
+    /// stream: the batch as it is now, at `revision`, and its tasks changed since.
+    pub async fn changes(&self, user: &User, queue_id: i64, since: Option<i64>) -> Result<Changes> {
+        let (queue, revision) = read::queue_at(&self.db, queue_id).await?;
+        if !Access::Read.allows(user, queue.user_id) {
+            return Err(Error::NotFound("batch"));
+        }
+        let tasks = read::tasks_since(&self.db, &self.state, queue_id, since).await?;
+        Ok(Changes {
+            queue,
+            tasks,
+            revision,
+        })
     }
+}
+
+/// A batch at one revision and its tasks changed since an earlier one.
+pub struct Changes {
+    pub queue: BatchView,
+    pub tasks: Vec<TaskView>,
+    pub revision: i64,
 }
 
 /// What a caller wants to do with a batch or task.

@@ -1,25 +1,31 @@
-//! Reading batches and tasks into their wire types, and announcing their changes.
+//! Reading batches and tasks into their wire types.
 
 use std::collections::HashMap;
 
-use app::types::{BatchView, EventKind, TaskView, VersionView};
-use serde_json::json;
+use app::types::{BatchView, TaskView, VersionView};
 
 use super::views::{QUEUE_COLUMNS, QueueRow, TASK_COLUMNS, TaskRow, VersionRow, task_view};
 use crate::{
     Error, Result,
     db::{self, Db},
-    queue::{Events, QueueState},
+    queue::QueueState,
 };
 
 pub async fn queue(db: &Db, queue_id: i64) -> Result<BatchView> {
+    Ok(queue_at(db, queue_id).await?.0)
+}
+
+/// A batch and its revision: every change stamped with that revision or an earlier one has
+/// committed, so tasks read afterwards show at least those changes.
+pub async fn queue_at(db: &Db, queue_id: i64) -> Result<(BatchView, i64)> {
     let sql = format!("SELECT {QUEUE_COLUMNS} FROM batch_queues WHERE id = $1");
     let row: QueueRow = db::query(sqlx::AssertSqlSafe(sql))
         .bind(queue_id)
         .fetch_optional(db)
         .await?
         .ok_or(Error::NotFound("batch"))?;
-    row.try_into()
+    let revision = row.revision;
+    Ok((row.try_into()?, revision))
 }
 
 pub async fn task(db: &Db, state: &QueueState, task_id: i64) -> Result<TaskView> {
@@ -38,12 +44,30 @@ pub async fn task(db: &Db, state: &QueueState, task_id: i64) -> Result<TaskView>
 }
 
 pub async fn tasks(db: &Db, state: &QueueState, queue_id: i64) -> Result<Vec<TaskView>> {
-    let sql =
-        format!("SELECT {TASK_COLUMNS} FROM batch_tasks WHERE queue_id = $1 ORDER BY position, id");
+    tasks_since(db, state, queue_id, None).await
+}
+
+/// A batch's tasks, or with `since` only those changed after that revision (in the order they
+/// changed).
+pub async fn tasks_since(
+    db: &Db,
+    state: &QueueState,
+    queue_id: i64,
+    since: Option<i64>,
+) -> Result<Vec<TaskView>> {
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM batch_tasks WHERE queue_id = $1 AND ($2 IS NULL OR revision > $2)
+         ORDER BY {}",
+        if since.is_some() { "revision, position, id" } else { "position, id" }
+    );
     let rows: Vec<TaskRow> = db::query(sqlx::AssertSqlSafe(sql))
         .bind(queue_id)
+        .bind(since)
         .fetch_all(db)
         .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut by_task: HashMap<i64, Vec<VersionView>> = HashMap::new();
     for version in versions(
         db,
@@ -75,37 +99,4 @@ async fn versions(db: &Db, filter: &'static str, id: i64) -> Result<Vec<VersionR
         .bind(id)
         .fetch_all(db)
         .await?)
-}
-
-/// Announces the current state of a task and of its batch.
-pub async fn announce(
-    db: &Db,
-    state: &QueueState,
-    events: &Events,
-    queue_id: i64,
-    task_id: Option<i64>,
-) {
-    if let Some(task_id) = task_id {
-        match task(db, state, task_id).await {
-            Ok(view) => events.publish(queue_id, EventKind::Task, json!(view)),
-            Err(error) => tracing::warn!(%error, task_id, "cannot announce a task change"),
-        }
-    }
-    match queue(db, queue_id).await {
-        Ok(view) => events.publish(queue_id, EventKind::Queue, json!(view)),
-        Err(error) => tracing::warn!(%error, queue_id, "cannot announce a batch change"),
-    }
-}
-
-/// Announces every task of a batch (after a change that touched many at once).
-pub async fn announce_all(db: &Db, state: &QueueState, events: &Events, queue_id: i64) {
-    match tasks(db, state, queue_id).await {
-        Ok(views) => {
-            for view in views {
-                events.publish(queue_id, EventKind::Task, json!(view));
-            }
-        }
-        Err(error) => tracing::warn!(%error, queue_id, "cannot announce task changes"),
-    }
-    announce(db, state, events, queue_id, None).await;
 }

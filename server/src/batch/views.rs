@@ -20,10 +20,12 @@ pub struct QueueRow {
     pub used_user_key: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// Grows with every change of the batch or its tasks (not part of the wire view).
+    pub revision: i64,
 }
 
 pub const QUEUE_COLUMNS: &str = "id, user_id, batch_name, prompt, model, total_images, \
-    completed_images, failed_images, status, used_user_key, created_at, updated_at";
+    completed_images, failed_images, status, used_user_key, created_at, updated_at, revision";
 
 impl TryFrom<QueueRow> for BatchView {
     type Error = Error;
@@ -64,11 +66,13 @@ pub struct TaskRow {
     pub generated_image_url: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// The provider's last reported progress, as written by the process running the task.
+    pub progress: Option<f64>,
 }
 
 pub const TASK_COLUMNS: &str = "id, queue_id, user_id, original_filename, prompt, model, status, \
     error_message, retry_count, attempts, version, source, generated_image_url, created_at, \
-    updated_at";
+    updated_at, progress";
 
 /// A row of `task_versions`.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -94,13 +98,15 @@ impl From<VersionRow> for VersionView {
     }
 }
 
-/// A task with its live progress and its versions.
+/// A task with its versions; `progress` (this process's latest report of a run it holds) goes
+/// before the one stored.
 pub fn task_view(
     row: TaskRow,
     progress: Option<f64>,
     versions: Vec<VersionView>,
 ) -> Result<TaskView> {
     let status = status(&row.status)?;
+    let progress = progress.or(row.progress);
     Ok(TaskView {
         original_image_url: format!("/api/batch/task/{}/original", row.id),
         generated_image_url: row

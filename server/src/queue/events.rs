@@ -1,37 +1,35 @@
-//! Live changes of batches and tasks, fanned out to Server-Sent Events subscribers.
+//! Signals to the live streams of the batches being watched here: "this batch changed" (each
+//! stream then reads from the database what changed after the revision it last sent, so every
+//! process serves the same changes) and the progress a running task reports (sent as it comes,
+//! and written to the database at most once a second for the other processes).
 //!
-//! Each batch being watched has a channel of its own, so a change wakes only the streams of that
+//! Each batch being watched has a channel of its own, so a signal wakes only the streams of that
 //! batch; the channel goes when its last stream does. Streams are counted per account and in all,
 //! and refused past the limits, since each holds a connection and a task.
 
 use std::{
     collections::HashMap,
     pin::Pin,
-    sync::{
-        Arc, Mutex, MutexGuard,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Arc, Mutex, MutexGuard},
     task::{Context, Poll},
 };
 
-use app::{Problem, types::EventKind};
-use futures::{Stream, StreamExt};
-use serde::Serialize;
-use serde_json::Value;
-use tokio::sync::broadcast;
-use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
+use app::{Problem, types::ProgressUpdate};
+use futures::{Stream, StreamExt, future, stream::BoxStream};
+use tokio::sync::{broadcast, watch};
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
-/// Changes a slow stream may fall behind before it gets a fresh snapshot instead.
-const BACKLOG: usize = 256;
+/// Progress reports a slow stream may fall behind by before it skips some.
+const BACKLOG: usize = 64;
 
-/// One change, numbered so that a client can tell what it has seen.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    pub seq: u64,
-    pub queue_id: i64,
-    pub kind: EventKind,
-    pub data: Value,
+/// What a live stream is told.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Signal {
+    /// The batch or some of its tasks changed (possibly already seen: signals are coalesced and
+    /// may repeat).
+    Changed,
+    /// A task running here reported how far it is.
+    Progress(ProgressUpdate),
 }
 
 /// How many live streams may be open at once.
@@ -50,15 +48,20 @@ impl Default for StreamLimits {
     }
 }
 
+struct Channel {
+    /// Counts changes; a stream waits for it to move.
+    changes: watch::Sender<u64>,
+    progress: broadcast::Sender<ProgressUpdate>,
+}
+
 #[derive(Default)]
 struct Open {
-    channels: HashMap<i64, broadcast::Sender<Arc<Event>>>,
+    channels: HashMap<i64, Channel>,
     per_user: HashMap<i64, usize>,
     total: usize,
 }
 
 struct Inner {
-    seq: AtomicU64,
     open: Mutex<Open>,
     limits: StreamLimits,
 }
@@ -78,8 +81,6 @@ impl Events {
     pub fn new(limits: StreamLimits) -> Self {
         Self {
             inner: Arc::new(Inner {
-                // Start from the clock so that sequence numbers keep growing across restarts.
-                seq: AtomicU64::new(crate::db::now_millis() as u64 * 1000),
                 open: Mutex::default(),
                 limits,
             }),
@@ -94,16 +95,20 @@ impl Events {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub fn publish(&self, queue_id: i64, kind: EventKind, data: Value) {
-        let event = Event {
-            seq: self.next_seq(),
-            queue_id,
-            kind,
-            data,
-        };
+    /// A batch changed (here or, as told by the database, in another process).
+    pub fn changed(&self, queue_id: i64) {
+        if let Some(channel) = self.open().channels.get(&queue_id) {
+            channel
+                .changes
+                .send_modify(|count| *count = count.wrapping_add(1));
+        }
+    }
+
+    /// A task of a batch running here reported its progress.
+    pub fn progress(&self, queue_id: i64, update: ProgressUpdate) {
         if let Some(channel) = self.open().channels.get(&queue_id) {
             // A stream that ended meanwhile is fine.
-            let _ = channel.send(Arc::new(event));
+            let _ = channel.progress.send(update);
         }
     }
 
@@ -112,12 +117,7 @@ impl Events {
         self.open().channels.keys().copied().collect()
     }
 
-    /// The next sequence number, for a snapshot sent to a new subscriber.
-    pub fn next_seq(&self) -> u64 {
-        self.inner.seq.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    /// A stream of one batch's changes for `user_id`, unless the limits are reached.
+    /// The signals of one batch for a stream of `user_id`, unless the limits are reached.
     pub fn subscribe(&self, queue_id: i64, user_id: i64) -> Result<Subscription, Problem> {
         let limits = self.inner.limits;
         let mut open = self.open();
@@ -132,13 +132,18 @@ impl Events {
         }
         *mine += 1;
         open.total += 1;
-        let receiver = open
-            .channels
-            .entry(queue_id)
-            .or_insert_with(|| broadcast::channel(BACKLOG).0)
-            .subscribe();
+        let channel = open.channels.entry(queue_id).or_insert_with(|| Channel {
+            changes: watch::Sender::new(0),
+            progress: broadcast::channel(BACKLOG).0,
+        });
+        let changes =
+            WatchStream::from_changes(channel.changes.subscribe()).map(|_| Signal::Changed);
+        // A stream that fell behind skips the progress it missed; the next report or change
+        // brings it up to date.
+        let progress = BroadcastStream::new(channel.progress.subscribe())
+            .filter_map(|report| future::ready(report.ok().map(Signal::Progress)));
         Ok(Subscription {
-            changes: Some(BroadcastStream::new(receiver)),
+            signals: Some(futures::stream::select(changes, progress).boxed()),
             events: self.clone(),
             queue_id,
             user_id,
@@ -151,21 +156,20 @@ impl Events {
     }
 }
 
-/// One open stream: its batch's changes (or `Lagged` when it fell behind), counted against the
-/// limits until dropped.
+/// One open stream's signals, counted against the limits until dropped.
 pub struct Subscription {
-    changes: Option<BroadcastStream<Arc<Event>>>,
+    signals: Option<BoxStream<'static, Signal>>,
     events: Events,
     queue_id: i64,
     user_id: i64,
 }
 
 impl Stream for Subscription {
-    type Item = Result<Arc<Event>, BroadcastStreamRecvError>;
+    type Item = Signal;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match self.changes.as_mut() {
-            Some(changes) => changes.poll_next_unpin(cx),
+        match self.signals.as_mut() {
+            Some(signals) => signals.poll_next_unpin(cx),
             None => Poll::Ready(None),
         }
     }
@@ -173,8 +177,8 @@ impl Stream for Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        // The receiver goes first, so that the batch's channel is seen unused if it is.
-        self.changes = None;
+        // The receivers go first, so that the batch's channel is seen unused if it is.
+        self.signals = None;
         let mut open = self.events.open();
         open.total = open.total.saturating_sub(1);
         if let Some(count) = open.per_user.get_mut(&self.user_id) {
@@ -186,7 +190,7 @@ impl Drop for Subscription {
         if open
             .channels
             .get(&self.queue_id)
-            .is_some_and(|channel| channel.receiver_count() == 0)
+            .is_some_and(|channel| channel.changes.receiver_count() == 0)
         {
             open.channels.remove(&self.queue_id);
         }
@@ -208,10 +212,29 @@ mod tests {
         let events = events(8, 100);
         let mut one = events.subscribe(1, 10).unwrap();
         let mut two = events.subscribe(2, 20).unwrap();
-        events.publish(1, EventKind::Queue, Value::Null);
-        let first = one.next().now_or_never().flatten().unwrap().unwrap();
-        assert_eq!(first.queue_id, 1);
+        events.changed(1);
+        assert_eq!(one.next().now_or_never().flatten(), Some(Signal::Changed));
         assert!(two.next().now_or_never().is_none());
+        let update = ProgressUpdate {
+            task_id: 5,
+            progress: 0.5,
+        };
+        events.progress(2, update);
+        assert_eq!(
+            two.next().now_or_never().flatten(),
+            Some(Signal::Progress(update))
+        );
+        assert!(one.next().now_or_never().is_none());
+    }
+
+    #[test]
+    fn changes_not_yet_read_are_told_once() {
+        let events = events(8, 100);
+        let mut one = events.subscribe(1, 10).unwrap();
+        events.changed(1);
+        events.changed(1);
+        assert_eq!(one.next().now_or_never().flatten(), Some(Signal::Changed));
+        assert!(one.next().now_or_never().is_none());
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod state;
 pub mod store;
 mod worker;
 
-pub use events::{Event, Events, StreamLimits, Subscription};
+pub use events::{Events, Signal, StreamLimits, Subscription};
 pub use retry::{MAX_ATTEMPTS, RetryPolicy};
 pub use state::QueueState;
 pub use worker::{Worker, WorkerConfig};

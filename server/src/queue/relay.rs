@@ -1,41 +1,26 @@
 //! Changes that other processes sharing the database make to the batches this process's live
-//! streams watch: each batch's revision is compared every half second, and what changed in a
-//! batch whose revision moved is announced from the database.
+//! streams watch: each watched batch's revision is compared every half second, and the streams of
+//! a batch whose revision moved are told to read what changed. On PostgreSQL a notification
+//! usually tells them sooner; this poll is what a missed one costs.
 
-use std::{
-    collections::HashMap,
-    hash::{Hash, Hasher},
-    time::Duration,
-};
-
-use app::types::EventKind;
-use serde_json::json;
+use std::{collections::HashMap, time::Duration};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Events, QueueState, store};
-use crate::{batch::read, db::Db};
+use super::{Events, store};
+use crate::db::Db;
 
 pub(super) struct Relay {
     db: Db,
-    state: QueueState,
     events: Events,
-    seen: HashMap<i64, Seen>,
-}
-
-/// What the relay last announced of one watched batch.
-#[derive(Default)]
-struct Seen {
-    revision: Option<i64>,
-    queue: u64,
-    tasks: HashMap<i64, u64>,
+    /// The revision of each watched batch at the last look.
+    seen: HashMap<i64, i64>,
 }
 
 impl Relay {
-    pub(super) fn new(db: Db, state: QueueState, events: Events) -> Self {
+    pub(super) fn new(db: Db, events: Events) -> Self {
         Self {
             db,
-            state,
             events,
             seen: HashMap::new(),
         }
@@ -52,11 +37,10 @@ impl Relay {
         }
     }
 
-    /// Looks at every watched batch whose revision moved since the last look (and each newly
-    /// watched one, since a change made elsewhere between its stream's snapshot and this look
-    /// would otherwise be missed), and announces its tasks and itself where they differ from
-    /// what the relay announced before. A change made here may so be announced twice; clients
-    /// apply each task's latest view, so the repeat changes nothing they show.
+    /// Signals every watched batch whose revision moved since the last look, and each newly
+    /// watched one (a change made elsewhere between its stream's snapshot and this look would
+    /// otherwise wait for the next). A stream reads only what is newer than what it sent, so a
+    /// repeated signal costs it one read and sends nothing.
     async fn relay(&mut self) {
         let watched = self.events.watched();
         self.seen.retain(|queue_id, _| watched.contains(queue_id));
@@ -68,40 +52,9 @@ impl Relay {
             }
         };
         for (queue_id, revision) in revisions {
-            let seen = self.seen.entry(queue_id).or_default();
-            if seen.revision == Some(revision) {
-                continue;
-            }
-            seen.revision = Some(revision);
-            let (tasks, queue) = match (
-                read::tasks(&self.db, &self.state, queue_id).await,
-                read::queue(&self.db, queue_id).await,
-            ) {
-                (Ok(tasks), Ok(queue)) => (tasks, queue),
-                (Err(error), _) | (_, Err(error)) => {
-                    tracing::warn!(%error, queue_id, "cannot relay a batch's changes");
-                    continue;
-                }
-            };
-            for task in tasks {
-                let view = json!(task);
-                let print = fingerprint(&view);
-                if seen.tasks.insert(task.id, print) != Some(print) {
-                    self.events.publish(queue_id, EventKind::Task, view);
-                }
-            }
-            let view = json!(queue);
-            let print = fingerprint(&view);
-            if seen.queue != print {
-                seen.queue = print;
-                self.events.publish(queue_id, EventKind::Queue, view);
+            if self.seen.insert(queue_id, revision) != Some(revision) {
+                self.events.changed(queue_id);
             }
         }
     }
-}
-
-fn fingerprint(view: &serde_json::Value) -> u64 {
-    let mut hasher = std::hash::DefaultHasher::new();
-    view.to_string().hash(&mut hasher);
-    hasher.finish()
 }

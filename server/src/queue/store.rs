@@ -9,6 +9,7 @@ mod tests;
 use crate::{
     Result,
     db::{self, Backend, Db, Tx},
+    wakeups::{self, Wakeup},
 };
 
 /// A claimed task: everything a run needs.
@@ -32,17 +33,10 @@ pub struct Claimed {
 
 /// Sets a batch's counters from its tasks and derives its status: once nothing waits or runs, a
 /// batch with cancelled tasks stays `cancelled` (also after an edit of one of its images),
-/// otherwise it is `completed` if anything succeeded and `failed` if nothing did.
+/// otherwise it is `completed` if anything succeeded and `failed` if nothing did. Moves the
+/// batch to its next revision and stamps the tasks the transaction changed with it.
 pub async fn recompute_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
-    if tx.backend() == Backend::Postgres {
-        // READ COMMITTED counts with the snapshot its statement started with: wait for the
-        // batch's row first, so that the counting statement starts after any transaction that
-        // changed one of its tasks meanwhile has committed, and sees that change.
-        db::query("SELECT id FROM batch_queues WHERE id = $1 FOR UPDATE")
-            .bind(queue_id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    lock_batch(tx, queue_id).await?;
     db::query(
         "UPDATE batch_queues SET
            completed_images = (SELECT COUNT(*) FROM batch_tasks WHERE queue_id = $1 AND status = 'completed'),
@@ -65,9 +59,67 @@ pub async fn recompute_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
     )
     .bind(queue_id)
     .bind(db::now_iso())
-    .execute(tx)
+    .execute(&mut *tx)
     .await?;
+    stamp_changed_tasks(tx, queue_id).await
+}
+
+/// Moves a batch to its next revision without recounting it, for a change that leaves its
+/// counters as they are (a task's progress), and stamps the changed tasks.
+async fn touch_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
+    lock_batch(tx, queue_id).await?;
+    db::query("UPDATE batch_queues SET revision = revision + 1 WHERE id = $1")
+        .bind(queue_id)
+        .execute(&mut *tx)
+        .await?;
+    stamp_changed_tasks(tx, queue_id).await
+}
+
+/// On PostgreSQL, waits for the batch's row: READ COMMITTED counts with the snapshot its statement
+/// started with, so the recount must start after any transaction that changed one of its tasks
+/// meanwhile has committed; and revisions must be handed out in the order their transactions
+/// commit, or a stream that has read revision n could later miss a change stamped n.
+async fn lock_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
+    if tx.backend() == Backend::Postgres {
+        db::query("SELECT id FROM batch_queues WHERE id = $1 FOR UPDATE")
+            .bind(queue_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     Ok(())
+}
+
+/// Gives the tasks this transaction marked changed (`revision` NULL) the batch's new revision,
+/// and tells the other processes' live streams on commit.
+async fn stamp_changed_tasks(tx: &mut Tx, queue_id: i64) -> Result<()> {
+    db::query(
+        "UPDATE batch_tasks SET revision = (SELECT revision FROM batch_queues WHERE id = $1)
+         WHERE queue_id = $1 AND revision IS NULL",
+    )
+    .bind(queue_id)
+    .execute(&mut *tx)
+    .await?;
+    wakeups::send_on_commit(tx, Wakeup::Changed(queue_id)).await
+}
+
+/// Records the progress a provider reported for a running task; false when the claim is over.
+pub async fn record_progress(db: &Db, task: &Claimed, progress: f64) -> Result<bool> {
+    let mut tx = db::begin_write(db).await?;
+    let done = db::query(
+        "UPDATE batch_tasks SET progress = $1, revision = NULL
+         WHERE id = $2 AND fence = $3 AND status = 'processing'",
+    )
+    .bind(progress)
+    .bind(task.id)
+    .bind(task.fence)
+    .execute(&mut tx)
+    .await?;
+    if done == 0 {
+        return Ok(false);
+    }
+    touch_batch(&mut tx, task.queue_id).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// What one claim did: the tasks it leased (at most the free room under the global limit) and
@@ -153,7 +205,7 @@ macro_rules! claim_next_sql {
          UPDATE batch_tasks SET status = 'processing', attempts = attempts + 1, charge = 0,
            fence = fence + 1, lease_owner = $1, lease_until = $2,
            started_at = COALESCE(started_at, $3),
-           updated_at = $4
+           revision = NULL, progress = NULL, updated_at = $4
          WHERE status = 'pending' AND id = (SELECT t.id FROM heads h JOIN batch_tasks t ON t.id = h.id
                      LEFT JOIN running r ON r.user_id = t.user_id
                      ORDER BY COALESCE(r.n, 0), t.queue_id, t.position, t.id LIMIT 1",
@@ -254,7 +306,7 @@ pub async fn complete(db: &Db, task: &Claimed, outcome: Outcome<'_>) -> Result<b
     let done = db::query(
         "UPDATE batch_tasks SET status = 'completed', generated_image_url = $1, version = version + 1,
            error_message = NULL, lease_owner = NULL, lease_until = NULL, finished_at = $2,
-           updated_at = $5
+           revision = NULL, progress = NULL, updated_at = $5
          WHERE id = $3 AND fence = $4 AND status = 'processing'",
     )
     .bind(outcome.image_key)
@@ -293,7 +345,7 @@ pub async fn retry_later(db: &Db, task: &Claimed, message: &str, run_at: i64) ->
     let query = db::query(
         "UPDATE batch_tasks SET status = 'pending', retry_count = retry_count + 1, next_run_at = $1,
            error_message = $2, lease_owner = NULL, lease_until = NULL,
-           updated_at = $5
+           revision = NULL, progress = NULL, updated_at = $5
          WHERE id = $3 AND fence = $4 AND status = 'processing'",
     )
     .bind(run_at)
@@ -308,7 +360,7 @@ pub async fn retry_later(db: &Db, task: &Claimed, message: &str, run_at: i64) ->
 pub async fn fail(db: &Db, task: &Claimed, message: &str) -> Result<bool> {
     let query = db::query(
         "UPDATE batch_tasks SET status = 'failed', error_message = $1, lease_owner = NULL,
-           lease_until = NULL, finished_at = $2, updated_at = $5
+           lease_until = NULL, finished_at = $2, revision = NULL, progress = NULL, updated_at = $5
          WHERE id = $3 AND fence = $4 AND status = 'processing'",
     )
     .bind(message)
@@ -324,7 +376,7 @@ pub async fn release(db: &Db, task: &Claimed) -> Result<bool> {
     let query = db::query(
         "UPDATE batch_tasks SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
            lease_owner = NULL, lease_until = NULL, next_run_at = 0,
-           updated_at = $3
+           revision = NULL, progress = NULL, updated_at = $3
          WHERE id = $1 AND fence = $2 AND status = 'processing'",
     )
     .bind(task.id)
@@ -363,7 +415,7 @@ async fn reap_expired(tx: &mut Tx, now: i64, max_attempts: i64) -> Result<Vec<i6
             db::query(
                 "UPDATE batch_tasks SET status = 'failed', lease_owner = NULL, lease_until = NULL,
                    error_message = 'the server stopped while this image was being processed',
-                   finished_at = $1, updated_at = $3 WHERE id = $2",
+                   finished_at = $1, revision = NULL, progress = NULL, updated_at = $3 WHERE id = $2",
             )
             .bind(now)
             .bind(task_id)
@@ -373,7 +425,7 @@ async fn reap_expired(tx: &mut Tx, now: i64, max_attempts: i64) -> Result<Vec<i6
         } else {
             db::query(
                 "UPDATE batch_tasks SET status = 'pending', lease_owner = NULL, lease_until = NULL,
-                   next_run_at = 0, updated_at = $2 WHERE id = $1",
+                   next_run_at = 0, revision = NULL, progress = NULL, updated_at = $2 WHERE id = $1",
             )
             .bind(task_id)
             .bind(db::now_iso())

@@ -3,7 +3,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tokio::{sync::mpsc, task::JoinSet};
+use app::types::ProgressUpdate;
+use tokio::{
+    sync::{mpsc, watch},
+    task::JoinSet,
+};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -15,7 +19,6 @@ use super::{
 };
 use crate::{
     Result,
-    batch::read,
     db::{self, Db},
     images,
     keys::UserKeys,
@@ -89,13 +92,15 @@ impl Worker {
     /// Claims and runs tasks until `shutdown` fires, then lets running calls finish for the grace
     /// period and hands the rest back to the queue.
     pub async fn run(self, shutdown: CancellationToken) {
-        let relay = Relay::new(self.db.clone(), self.state.clone(), self.events.clone());
+        let relay = Relay::new(self.db.clone(), self.events.clone());
         tokio::spawn(relay.run(shutdown.clone()));
         let mut limit = self.settings.watch_concurrency();
         let (wakeup_tx, mut wakeups) = mpsc::channel(16);
+        let events = self.events.clone();
         tokio::spawn(wakeups::listen(
             self.db.clone(),
             wakeup_tx,
+            move |queue_id| events.changed(queue_id),
             shutdown.clone(),
         ));
         // Other processes sharing the database finish tasks and change the limit too.
@@ -136,6 +141,8 @@ impl Worker {
                 }
                 Some(wakeup) = wakeups.recv() => match wakeup {
                     Wakeup::Work => look_anyway = true,
+                    // The listener hands batch changes to the live streams itself.
+                    Wakeup::Changed(queue_id) => self.events.changed(queue_id),
                     Wakeup::Ended => self.abort_ended_runs().await,
                     Wakeup::Limit => {
                         if let Err(error) = self.settings.concurrency().await {
@@ -199,7 +206,7 @@ impl Worker {
                 queue_id,
                 "took back tasks whose lease expired (their process stopped or stalled)"
             );
-            read::announce_all(&self.db, &self.state, &self.events, queue_id).await;
+            self.events.changed(queue_id);
         }
         for task in claims.tasks {
             let cancel = self
@@ -239,11 +246,13 @@ impl Worker {
 
     async fn run_task(self, task: Claimed, lease: Arc<Lease>, cancel: CancellationToken) {
         let started = Instant::now();
-        self.announce(&task).await;
+        self.events.changed(task.queue_id);
+        let (progress, reported) = watch::channel(None);
         let result = tokio::select! {
-            result = self.generate(&task) => Some(result),
+            result = self.generate(&task, progress) => Some(result),
             () = cancel.cancelled() => None,
             () = self.keep_lease(&task, &lease, &cancel) => None,
+            () = self.keep_progress(&task, reported) => None,
         };
         let outcome = match result {
             Some(_) if !lease.is_held() => {
@@ -258,19 +267,26 @@ impl Worker {
             tracing::error!(%error, "recording the task's outcome failed");
         }
         self.state.unregister(task.id, task.fence);
-        self.announce(&task).await;
+        self.events.changed(task.queue_id);
         self.state.wake();
     }
 
-    async fn announce(&self, task: &Claimed) {
-        read::announce(
-            &self.db,
-            &self.state,
-            &self.events,
-            task.queue_id,
-            Some(task.id),
-        )
-        .await;
+    /// Writes the progress the provider reports, at most once a second, so that live streams on
+    /// other processes show it too; never returns while the run goes on.
+    async fn keep_progress(&self, task: &Claimed, mut reported: watch::Receiver<Option<f64>>) {
+        while reported.changed().await.is_ok() {
+            let Some(progress) = *reported.borrow_and_update() else {
+                continue;
+            };
+            match store::record_progress(&self.db, task, progress).await {
+                // The claim is over; the lease keeper and the cancel end the run.
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(error) => tracing::warn!(%error, "recording progress failed"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        std::future::pending().await
     }
 
     /// Renews the lease; returns (ending the run) once the claim is over, or once the lease has
@@ -296,7 +312,11 @@ impl Worker {
         }
     }
 
-    async fn generate(&self, task: &Claimed) -> Result<bytes::Bytes, ProviderError> {
+    async fn generate(
+        &self,
+        task: &Claimed,
+        reported: watch::Sender<Option<f64>>,
+    ) -> Result<bytes::Bytes, ProviderError> {
         let model = self.models.get(&task.model).ok_or_else(|| {
             ProviderError::permanent(format!("the model '{}' is no longer offered", task.model))
         })?;
@@ -347,14 +367,14 @@ impl Worker {
             let Some(fraction) = state.set_progress(task_id, fence, fraction) else {
                 return;
             };
-            events.publish(
+            events.progress(
                 queue_id,
-                app::types::EventKind::Progress,
-                serde_json::json!(app::types::ProgressUpdate {
+                ProgressUpdate {
                     task_id,
                     progress: fraction,
-                }),
+                },
             );
+            reported.send_replace(Some(fraction));
         });
         match tokio::time::timeout(
             self.config.call_timeout,

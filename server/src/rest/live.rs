@@ -1,15 +1,8 @@
 //! `GET /api/batch/queue/:id/events`: live progress of one batch as Server-Sent Events.
 
-use std::{
-    convert::Infallible,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::{collections::VecDeque, convert::Infallible, time::Duration};
 
-use app::types::EventKind;
+use app::types::{BatchDetail, EventKind};
 use axum::{
     extract::State,
     http::HeaderMap,
@@ -17,7 +10,6 @@ use axum::{
 };
 use futures::{Stream, StreamExt, stream};
 use tokio::sync::broadcast;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::ApiPath;
 use crate::{
@@ -25,24 +17,27 @@ use crate::{
     accounts::{Accounts, User},
     auth::CurrentUser,
     batch::Batches,
+    queue::{Signal, Subscription},
     state::AppState,
 };
 
 /// Live progress of one batch.
 ///
-/// A `snapshot` first (the whole batch; also what a client resuming with `Last-Event-ID` or
-/// falling behind gets), then `queue`, `task` and `progress` changes, and, once the batch has
-/// finished, a last `snapshot` with its final state and `end`. Event ids grow strictly.
+/// A `snapshot` first (the whole batch), or, for a client resuming with the `Last-Event-ID` of
+/// an earlier stream (from any process serving the same database), the `task`s changed since and
+/// the `queue`; then `queue`, `task` and `progress` changes, and, once the batch has finished, a
+/// last `snapshot` with its final state and `end`. Event ids are the batch's revisions and grow
+/// strictly.
 #[utoipa::path(
     get,
     path = "/batch/queue/{id}/events",
     tag = "batches",
     params(
         ("id" = i64, Path, description = "The batch id"),
-        ("Last-Event-ID" = Option<String>, Header, description = "The last event seen, when reconnecting"),
+        ("Last-Event-ID" = Option<String>, Header, description = "The last event id seen, when reconnecting: the stream starts with what changed after it instead of a snapshot"),
     ),
     responses(
-        (status = 200, description = "Server-Sent Events: `snapshot` (the batch and its tasks), then `queue`, `task` and `progress`; once the batch has finished, a last `snapshot` with its final state and `end`", content_type = "text/event-stream", body = LiveEvent),
+        (status = 200, description = "Server-Sent Events: `snapshot` (the batch and its tasks) or, when resuming, the changes since `Last-Event-ID`; then `queue`, `task` and `progress`; once the batch has finished, a last `snapshot` with its final state and `end`", content_type = "text/event-stream", body = LiveEvent),
         (status = 429, description = "Too many live streams for this account or on the server", body = super::answers::ErrorBody),
     )
 )]
@@ -52,73 +47,131 @@ pub async fn events(
     ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = std::result::Result<SseEvent, Infallible>>>> {
-    if let Some(last) = headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
-        tracing::debug!(queue_id = id, last_event_id = %last, "live progress resumed");
-    }
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
     let token = app::session::token_from_headers(&headers).ok_or(Error::Unauthorized)?;
     let signed_out = signed_out(state.accounts.clone(), token, user.id);
-    // Subscribe before the snapshot so that no change between the two is lost.
-    let changes = state
+    // Subscribe before the first read so that no change between the two is lost.
+    let signals = state
         .batches
         .events()
         .subscribe(id, user.id)
         .map_err(Error::Limited)?;
-    let covered = Arc::new(AtomicU64::new(0));
-    let first = snapshot(&state.batches, &user, id, &covered).await?;
-
-    let batches = state.batches.clone();
-    let live = changes.filter_map(move |item| {
-        let (batches, user, covered) = (batches.clone(), user.clone(), covered.clone());
-        async move {
-            match item {
-                // Changes announced before the snapshot was read are already in it.
-                Ok(event) if event.seq > covered.load(Ordering::Relaxed) => {
-                    let done = event.kind == EventKind::Queue && is_finished(&event.data["status"]);
-                    if done {
-                        // Runs that finish together announce themselves in any order, so the
-                        // change that finished the batch may come before another task's own:
-                        // the stream ends with the whole final state instead.
-                        return snapshot(&batches, &user, id, &covered).await.ok();
-                    }
-                    let sse = SseEvent::default()
-                        .event(event.kind.as_str())
-                        .id(event.seq.to_string())
-                        .json_data(&event.data)
-                        .unwrap_or_default();
-                    Some((sse, false))
-                }
-                Ok(_) => None,
-                // Fell behind: the whole state again instead of the missed changes.
-                Err(BroadcastStreamRecvError::Lagged(_)) => {
-                    snapshot(&batches, &user, id, &covered).await.ok()
-                }
-            }
-        }
-    });
-    // Once the batch has finished, an `end` event closes the stream (an edit or retry reopens
-    // the batch; subscribe again then).
-    let events = Box::pin(stream::once(async move { first }).chain(live));
-    let stream = stream::unfold((events, false), |(mut events, ended)| async move {
-        // Ends without waiting for another change once `end` has gone out.
-        if ended {
-            return None;
-        }
-        let (event, done) = events.next().await?;
-        let end = done.then(|| {
-            SseEvent::default()
-                .event(EventKind::End.as_str())
-                .data("finished")
-        });
-        Some((
-            stream::iter(std::iter::once(event).chain(end)),
-            (events, done),
-        ))
+    let mut live = Live {
+        batches: state.batches.clone(),
+        user,
+        queue_id: id,
+        sent: None,
+        ended: false,
+        pending: VecDeque::new(),
+    };
+    live.catch_up(resume).await?;
+    if resume.is_some() {
+        tracing::debug!(queue_id = id, ?resume, "live progress resumed");
+    }
+    let stream = stream::unfold((live, signals), |(mut live, mut signals)| async move {
+        let event = live.next(&mut signals).await?;
+        Some((event, (live, signals)))
     })
-    .flatten()
     .take_until(state.shutdown.clone().cancelled_owned())
     .take_until(signed_out)
     .map(Ok);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// One stream's position: what it has sent and what waits to be sent.
+struct Live {
+    batches: Batches,
+    user: User,
+    queue_id: i64,
+    /// The revision of the batch as last sent.
+    sent: Option<i64>,
+    /// `end` is queued: nothing follows.
+    ended: bool,
+    pending: VecDeque<SseEvent>,
+}
+
+impl Live {
+    /// The next event to send, waiting for a change if none is queued; `None` ends the stream.
+    async fn next(&mut self, signals: &mut Subscription) -> Option<SseEvent> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some(event);
+            }
+            if self.ended {
+                return None;
+            }
+            match signals.next().await? {
+                Signal::Changed => {
+                    if let Err(error) = self.catch_up(self.sent).await {
+                        // The batch is gone (deleted) or the database failed: the client may
+                        // reconnect and be told.
+                        tracing::debug!(%error, queue_id = self.queue_id, "live stream ends");
+                        return None;
+                    }
+                }
+                Signal::Progress(update) => {
+                    let event = SseEvent::default().event(EventKind::Progress.as_str());
+                    self.pending
+                        .push_back(event.json_data(update).unwrap_or_default());
+                }
+            }
+        }
+    }
+
+    /// Queues what changed after revision `since`: everything as a snapshot when `None` (or when
+    /// `since` is not a revision this batch has reached), the changed tasks and the batch
+    /// otherwise, and a final snapshot and `end` once the batch has finished.
+    async fn catch_up(&mut self, since: Option<i64>) -> Result<()> {
+        let mut changes = self
+            .batches
+            .changes(&self.user, self.queue_id, since)
+            .await?;
+        let finished = changes.queue.status.is_finished();
+        let known = since.filter(|&since| since <= changes.revision);
+        if known.is_none() || finished && since.is_some() {
+            if since.is_some() {
+                changes = self
+                    .batches
+                    .changes(&self.user, self.queue_id, None)
+                    .await?;
+            }
+            let detail = BatchDetail {
+                queue: changes.queue,
+                tasks: changes.tasks,
+            };
+            self.push(EventKind::Snapshot, &detail, Some(changes.revision));
+        } else if known < Some(changes.revision) {
+            for task in &changes.tasks {
+                self.push(EventKind::Task, task, None);
+            }
+            self.push(EventKind::Queue, &changes.queue, Some(changes.revision));
+        }
+        self.sent = Some(changes.revision);
+        if finished {
+            // An edit or retry reopens the batch; subscribe again then.
+            self.pending.push_back(
+                SseEvent::default()
+                    .event(EventKind::End.as_str())
+                    .data("finished"),
+            );
+            self.ended = true;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, kind: EventKind, data: &impl serde::Serialize, id: Option<i64>) {
+        let mut event = SseEvent::default()
+            .event(kind.as_str())
+            .json_data(data)
+            .unwrap_or_default();
+        if let Some(id) = id {
+            event = event.id(id.to_string());
+        }
+        self.pending.push_back(event);
+    }
 }
 
 /// One Server-Sent Event of a batch's live progress.
@@ -126,8 +179,8 @@ pub async fn events(
 #[allow(dead_code)]
 pub struct LiveEvent {
     event: EventKind,
-    /// Grows strictly; send the last one seen as `Last-Event-ID` when reconnecting (`end` has
-    /// none).
+    /// The batch's revision, on `snapshot` and `queue` (a `queue` follows the `task`s of one
+    /// change); grows strictly. Send the last one seen as `Last-Event-ID` when reconnecting.
     id: Option<String>,
     /// JSON: `snapshot` the batch and its tasks (as `GET /api/batch/queue/{id}`), `queue` the
     /// batch, `task` one task, `progress` `{"taskId","progress"}`; `end` the word `finished`.
@@ -150,28 +203,4 @@ async fn signed_out(accounts: Accounts, token: String, user_id: i64) {
             Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
         }
     }
-}
-
-/// The whole batch as one event, and whether the batch has finished. Its id is drawn before
-/// reading, so every change announced earlier is in it and every later change has a larger id.
-async fn snapshot(
-    batches: &Batches,
-    user: &User,
-    id: i64,
-    covered: &AtomicU64,
-) -> Result<(SseEvent, bool)> {
-    let seq = batches.events().next_seq();
-    let detail = batches.snapshot(user, id).await?;
-    covered.store(seq, Ordering::Relaxed);
-    let done = is_finished(&detail["queue"]["status"]);
-    let event = SseEvent::default()
-        .event(EventKind::Snapshot.as_str())
-        .id(seq.to_string())
-        .json_data(&detail)
-        .unwrap_or_default();
-    Ok((event, done))
-}
-
-fn is_finished(status: &serde_json::Value) -> bool {
-    matches!(status.as_str(), Some("completed" | "failed" | "cancelled"))
 }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::{
     api,
-    browser::live::LiveStream,
+    browser::live::{Connection, LiveStream},
     types::{BatchDetail, BatchView, EventKind, ProgressUpdate, Status, TaskView},
 };
 
@@ -163,20 +163,17 @@ impl LiveBatch {
             let opened = LiveStream::open(
                 &format!("/api/batch/queue/{id}/events"),
                 move |kind, data| {
-                    if kind == EventKind::Snapshot {
-                        self.feed.set(Feed::Live);
-                    }
                     self.apply(kind, &data);
                     if kind == EventKind::End {
                         stream.set_value(None);
                     }
                 },
-                move |closed| {
-                    if closed {
+                move |connection| match connection {
+                    Connection::Open => self.feed.set(Feed::Live),
+                    Connection::Retrying => self.feed.set(Feed::Connecting),
+                    Connection::Closed => {
                         stream.set_value(None);
                         self.feed.set(Feed::Polling);
-                    } else {
-                        self.feed.set(Feed::Connecting);
                     }
                 },
             );

@@ -30,6 +30,7 @@ on_both!(
     the_user_with_fewest_running_goes_first_and_each_user_in_order,
     a_single_user_keeps_fifo_across_batches,
     tasks_waiting_for_a_retry_are_not_claimed_early,
+    every_change_stamps_its_tasks_with_the_batch_revision,
 );
 
 const LEASE_MS: i64 = 30_000;
@@ -315,4 +316,72 @@ async fn tasks_waiting_for_a_retry_are_not_claimed_early(backend: TestBackend) {
     );
     assert!(claim_all(&fx.db, "a").await.tasks.is_empty());
     assert_eq!(fx.status(ids[0]).await.0, "pending");
+}
+
+/// The batch's revision, and each task's revision and stored progress, in upload order.
+async fn revisions(db: &Db, queue_id: i64) -> (i64, Vec<(i64, Option<f64>)>) {
+    let (batch,): (i64,) = db::query("SELECT revision FROM batch_queues WHERE id = $1")
+        .bind(queue_id)
+        .fetch_one(db)
+        .await
+        .expect("batch revision");
+    let tasks = db::query(
+        "SELECT revision, progress FROM batch_tasks WHERE queue_id = $1 ORDER BY position",
+    )
+    .bind(queue_id)
+    .fetch_all(db)
+    .await
+    .expect("task revisions");
+    (batch, tasks)
+}
+
+async fn every_change_stamps_its_tasks_with_the_batch_revision(backend: TestBackend) {
+    let fx = Fixture::new(backend).await;
+    let alice = fx.user("alice").await;
+    fx.batch(alice, 3).await;
+    fx.set_limit(2).await;
+    let claimed = claim_all(&fx.db, "a").await.tasks;
+    let queue_id = claimed[0].queue_id;
+    assert_eq!(
+        revisions(&fx.db, queue_id).await,
+        (1, vec![(1, None), (1, None), (0, None)]),
+        "one claim, one revision, on the two tasks it took"
+    );
+
+    assert!(
+        record_progress(&fx.db, &claimed[0], 0.5)
+            .await
+            .expect("progress")
+    );
+    assert_eq!(
+        revisions(&fx.db, queue_id).await,
+        (2, vec![(2, Some(0.5)), (1, None), (0, None)])
+    );
+
+    assert!(
+        complete(&fx.db, &claimed[1], outcome())
+            .await
+            .expect("complete")
+    );
+    fx.expire_leases().await;
+    let other = fx.other_process().await;
+    let reclaimed = claim_all(&other, "b").await;
+    assert_eq!(reclaimed.reaped, vec![queue_id]);
+    let (batch, tasks) = revisions(&fx.db, queue_id).await;
+    assert_eq!(
+        batch, 4,
+        "the completion, then the claim that took back and claimed"
+    );
+    assert_eq!(
+        tasks,
+        vec![(4, None), (3, None), (4, None)],
+        "a task taken back loses the progress of the run that lapsed"
+    );
+    assert!(
+        !record_progress(&fx.db, &claimed[0], 0.9)
+            .await
+            .expect("stale progress"),
+        "a lapsed run's progress is not written"
+    );
+    assert_eq!(revisions(&fx.db, queue_id).await.0, 4);
 }
