@@ -1,39 +1,10 @@
 //! Runtime configuration: one typed struct, read once from flags and the environment.
 
-use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Args;
 
-use crate::security::client_ip::TrustedProxies;
-
-/// A value that must never reach a log line.
-#[derive(Clone)]
-pub struct Secret<T>(T);
-
-impl<T> Secret<T> {
-    pub fn new(value: T) -> Self {
-        Self(value)
-    }
-
-    /// The wrapped value; call only where it is used, never to log it.
-    pub fn expose(&self) -> &T {
-        &self.0
-    }
-}
-
-impl std::str::FromStr for Secret<String> {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self(s.to_owned()))
-    }
-}
-
-impl<T> fmt::Debug for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+use crate::{secret::Secret, security::client_ip::TrustedProxies};
 
 /// Settings shared by every subcommand.
 #[derive(Debug, Clone, Args)]

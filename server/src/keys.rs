@@ -15,9 +15,9 @@ use app::types::KeyStatus;
 use crate::{
     Error, Result,
     accounts::User,
-    config::Secret,
     db::{self, Db},
     providers::Models,
+    secret::Secret,
 };
 
 #[derive(Clone)]
@@ -218,4 +218,11 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
         .map_err(|e| Error::Internal(format!("cannot create {}: {e}", path.display())))?;
     file.write_all(contents)
         .map_err(|e| Error::Internal(format!("cannot write {}: {e}", path.display())))
+}
+
+#[async_trait::async_trait]
+impl crate::queue::RunKeys for UserKeys {
+    async fn user_key(&self, user_id: i64, provider: &str) -> Result<Option<Secret<String>>> {
+        self.get(user_id, provider).await
+    }
 }

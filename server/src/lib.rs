@@ -16,11 +16,13 @@ pub mod presets;
 pub mod providers;
 pub mod queue;
 pub mod rest;
+pub mod secret;
 pub mod security;
 pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod store;
 pub mod telemetry;
 pub mod wakeups;
 

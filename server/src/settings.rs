@@ -6,13 +6,12 @@ use tokio::sync::watch;
 
 use crate::{
     Error, Result,
-    db::{self, Db},
+    db::Db,
+    store::settings as store,
     wakeups::{self, Wakeup},
 };
 
-pub const CONCURRENCY_KEY: &str = "batch_concurrency";
-pub const DEFAULT_CONCURRENCY: u32 = 3;
-pub const CONCURRENCY_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
+pub use crate::store::settings::{CONCURRENCY_RANGE, DEFAULT_CONCURRENCY};
 
 #[derive(Clone)]
 pub struct Settings {
@@ -52,16 +51,7 @@ impl Settings {
     #[tracing::instrument(skip_all, err(level = "info", Display))]
     pub async fn set_concurrency(&self, value: &Value) -> Result<u32> {
         let limit = parse_concurrency(value)?;
-        db::query(
-            "INSERT INTO system_config (config_key, config_value, description) VALUES ($1, $2, '') \
-             ON CONFLICT (config_key) DO UPDATE SET config_value = excluded.config_value, \
-             updated_at = $3",
-        )
-        .bind(CONCURRENCY_KEY)
-        .bind(limit.to_string())
-        .bind(db::now_iso())
-        .execute(&self.db)
-        .await?;
+        store::store_concurrency(&self.db, limit).await?;
         self.concurrency.send_replace(limit);
         wakeups::send(&self.db, Wakeup::Limit).await;
         tracing::info!(concurrency = limit, "global concurrency changed");
@@ -69,22 +59,8 @@ impl Settings {
     }
 
     async fn stored_concurrency(&self) -> Result<u32> {
-        stored_concurrency(&self.db).await
+        store::concurrency(&self.db).await
     }
-}
-
-/// The global concurrency limit as stored, read on `on` so that the queue's claim sees it
-/// inside its own transaction.
-pub(crate) async fn stored_concurrency<'a>(on: impl Into<db::On<'a>>) -> Result<u32> {
-    let row: Option<(String,)> =
-        db::query("SELECT config_value FROM system_config WHERE config_key = $1")
-            .bind(CONCURRENCY_KEY)
-            .fetch_optional(on)
-            .await?;
-    Ok(row
-        .and_then(|(v,)| v.trim().parse::<u32>().ok())
-        .filter(|v| CONCURRENCY_RANGE.contains(v))
-        .unwrap_or(DEFAULT_CONCURRENCY))
 }
 
 fn parse_concurrency(value: &Value) -> Result<u32> {

@@ -160,8 +160,8 @@ pub async fn build_state(config: &Config, db: Db) -> Result<(AppState, Worker)> 
         db.clone(),
         storage.clone(),
         models.clone(),
-        keys.clone(),
-        settings.clone(),
+        Arc::new(keys.clone()),
+        settings.watch_concurrency(),
         events.clone(),
         queue_state.clone(),
         WorkerConfig {

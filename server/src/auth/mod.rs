@@ -1,7 +1,4 @@
-//! Who is calling: password hashing, session tokens and the extractors that guard routes.
+//! Who is calling: password hashing and session tokens.
 
-mod extract;
 pub mod password;
 pub mod tokens;
-
-pub use extract::{AdminUser, CurrentUser};

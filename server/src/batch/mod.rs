@@ -23,8 +23,9 @@ use crate::{
     db::{self, Db},
     keys::UserKeys,
     providers::Models,
-    queue::{Events, QueueState, store},
+    queue::{Events, QueueState},
     storage::Storage,
+    store::tasks as store,
     wakeups::{self, Wakeup},
 };
 

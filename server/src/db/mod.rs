@@ -17,7 +17,7 @@ use sqlx::{
 
 pub use query::{Arg, On, Query, query};
 
-use crate::{config::Secret, error::Result};
+use crate::{error::Result, secret::Secret};
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");

@@ -15,7 +15,7 @@ use bytes::Bytes;
 pub use classify::ProviderError;
 pub use models::{Model, Models};
 
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// One image-to-image call.
 pub struct GenerateRequest {

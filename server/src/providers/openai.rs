@@ -11,7 +11,7 @@ use super::{
     answer::{self, MAX_ANSWER_BYTES, transport},
     classify::{classify_openai, retry_after},
 };
-use crate::config::Secret;
+use crate::secret::Secret;
 
 pub struct OpenAi {
     client: reqwest::Client,

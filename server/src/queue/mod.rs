@@ -5,11 +5,12 @@ mod events;
 mod lease;
 mod relay;
 mod retry;
+mod run_keys;
 mod state;
-pub mod store;
 mod worker;
 
 pub use events::{Events, Signal, StreamLimits, Subscription};
 pub use retry::{MAX_ATTEMPTS, RetryPolicy};
+pub use run_keys::RunKeys;
 pub use state::QueueState;
 pub use worker::{Worker, WorkerConfig};

@@ -7,8 +7,8 @@ use std::{collections::HashMap, time::Duration};
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Events, store};
-use crate::db::Db;
+use super::Events;
+use crate::{db::Db, store::tasks as store};
 
 pub(super) struct Relay {
     db: Db,

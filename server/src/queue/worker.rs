@@ -11,20 +11,14 @@ use tokio::{
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{
-    Events, MAX_ATTEMPTS, QueueState, RetryPolicy,
-    lease::Lease,
-    relay::Relay,
-    store::{self, Claimed, Outcome},
-};
+use super::{Events, MAX_ATTEMPTS, QueueState, RetryPolicy, RunKeys, lease::Lease, relay::Relay};
 use crate::{
     Result,
     db::{self, Db},
     images,
-    keys::UserKeys,
     providers::{GenerateRequest, Models, ProviderError},
-    settings::Settings,
     storage::Storage,
+    store::tasks::{self as store, Claimed, Outcome},
     wakeups::{self, Wakeup},
 };
 
@@ -47,8 +41,9 @@ pub struct Worker {
     db: Db,
     storage: Storage,
     models: Models,
-    keys: UserKeys,
-    settings: Settings,
+    keys: Arc<dyn RunKeys>,
+    /// Changes of the global limit made through this process.
+    limit: watch::Receiver<u32>,
     events: Events,
     state: QueueState,
     config: Arc<WorkerConfig>,
@@ -61,8 +56,8 @@ impl Worker {
         db: Db,
         storage: Storage,
         models: Models,
-        keys: UserKeys,
-        settings: Settings,
+        keys: Arc<dyn RunKeys>,
+        limit: watch::Receiver<u32>,
         events: Events,
         state: QueueState,
         config: WorkerConfig,
@@ -77,7 +72,7 @@ impl Worker {
             storage,
             models,
             keys,
-            settings,
+            limit,
             events,
             state,
             config: Arc::new(config),
@@ -94,7 +89,7 @@ impl Worker {
     pub async fn run(self, shutdown: CancellationToken) {
         let relay = Relay::new(self.db.clone(), self.events.clone());
         tokio::spawn(relay.run(shutdown.clone()));
-        let mut limit = self.settings.watch_concurrency();
+        let mut limit = self.limit.clone();
         let (wakeup_tx, mut wakeups) = mpsc::channel(16);
         let events = self.events.clone();
         tokio::spawn(wakeups::listen(
@@ -144,12 +139,8 @@ impl Worker {
                     // The listener hands batch changes to the live streams itself.
                     Wakeup::Changed(queue_id) => self.events.changed(queue_id),
                     Wakeup::Ended => self.abort_ended_runs().await,
-                    Wakeup::Limit => {
-                        if let Err(error) = self.settings.concurrency().await {
-                            tracing::warn!(%error, "reading the changed limit failed");
-                        }
-                        look_anyway = true;
-                    }
+                    // The claim reads the limit afresh.
+                    Wakeup::Limit => look_anyway = true,
                 },
                 _ = tick.tick() => {
                     look_anyway = true;
@@ -329,7 +320,7 @@ impl Worker {
         let api_key = if task.used_user_key {
             let key = self
                 .keys
-                .get(task.user_id, &model.provider)
+                .user_key(task.user_id, &model.provider)
                 .await
                 .map_err(|e| {
                     ProviderError::retryable(format!("reading your API key failed: {e}"))

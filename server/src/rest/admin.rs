@@ -10,14 +10,13 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{
-    ApiJson, ApiPath,
+    AdminUser, ApiJson, ApiPath,
     answers::{Concurrency, Data, ErrorBody, Message},
     data, message,
 };
 use crate::{
     Error, Result,
     accounts::Accounts,
-    auth::AdminUser,
     presets::{NewPreset, PresetChanges},
     state::AppState,
 };

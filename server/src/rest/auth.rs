@@ -10,12 +10,13 @@ use axum::{
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::CurrentUser;
 use super::{
     ApiJson,
     answers::{Data, Message, SessionAnswer, SignedOutEverywhere},
     data, message,
 };
-use crate::{Result, accounts::Session, auth::CurrentUser, state::AppState};
+use crate::{Result, accounts::Session, state::AppState};
 
 #[derive(Deserialize, ToSchema)]
 pub struct Credentials {

@@ -11,13 +11,12 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    ApiJson, ApiPath, ApiQuery,
+    ApiJson, ApiPath, ApiQuery, CurrentUser,
     answers::{BatchAccepted, Data, EditQueued, ErrorBody, Refunded, Retried},
     data,
 };
 use crate::{
     Error, Result,
-    auth::CurrentUser,
     batch::{ImageKind, upload::UPLOAD_BODY_LIMIT},
     state::AppState,
 };

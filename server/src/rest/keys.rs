@@ -4,12 +4,13 @@ use axum::{extract::State, response::IntoResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::CurrentUser;
 use super::{
     ApiJson, ApiPath,
     answers::{Data, Message},
     data, message,
 };
-use crate::{Result, auth::CurrentUser, state::AppState};
+use crate::{Result, state::AppState};
 
 /// Which providers the caller has a key for (masked).
 #[utoipa::path(

@@ -11,11 +11,10 @@ use axum::{
 use futures::{Stream, StreamExt, stream};
 use tokio::sync::broadcast;
 
-use super::ApiPath;
+use super::{ApiPath, CurrentUser};
 use crate::{
     Error, Result,
     accounts::{Accounts, User},
-    auth::CurrentUser,
     batch::Batches,
     queue::{Signal, Subscription},
     state::AppState,

@@ -5,6 +5,7 @@ mod admin;
 mod answers;
 mod auth;
 mod batch;
+mod caller;
 mod docs_page;
 mod extract;
 mod keys;
@@ -19,6 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{Error, state::AppState};
 
 pub use answers::{data, message};
+pub use caller::{AdminUser, CurrentUser};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
 
 /// Every operation under `/api`, each routed from its own OpenAPI description.

@@ -5,8 +5,9 @@ use axum::{extract::State, response::IntoResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::CurrentUser;
 use super::{answers::Data, data};
-use crate::{Result, auth::CurrentUser, state::AppState};
+use crate::{Result, state::AppState};
 
 /// A prompt an administrator prepared.
 #[derive(Serialize, ToSchema)]

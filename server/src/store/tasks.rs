@@ -9,6 +9,7 @@ mod tests;
 use crate::{
     Result,
     db::{self, Backend, Db, Tx},
+    store,
     wakeups::{self, Wakeup},
 };
 
@@ -153,7 +154,7 @@ pub async fn claim(db: &Db, owner: &str, lease_ms: i64, max_attempts: i64) -> Re
             .await?;
     }
     let reaped = reap_expired(&mut tx, now, max_attempts).await?;
-    let limit = crate::settings::stored_concurrency(&mut tx).await?;
+    let limit = store::settings::concurrency(&mut tx).await?;
     let (running,): (i64,) =
         db::query("SELECT COUNT(*) FROM batch_tasks WHERE status = 'processing'")
             .fetch_one(&mut tx)

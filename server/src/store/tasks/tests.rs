@@ -4,7 +4,7 @@
 use integration_tests::{Backend as TestBackend, TestDir};
 
 use super::*;
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// Runs each `async fn name(backend)` as two tests, `name::sqlite` and `name::postgres`.
 macro_rules! on_both {

@@ -1,4 +1,5 @@
-//! Axum extractors that resolve the caller from a bearer token or the session cookie.
+//! Axum extractors that resolve the caller of a REST route from a bearer token or the session
+//! cookie.
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 

@@ -1,0 +1,5 @@
+//! Reading and writing the database by domain, below the services that hold the rules and the
+//! queue that runs the tasks.
+
+pub mod settings;
+pub mod tasks;
