@@ -13,11 +13,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use app::types::KeyStatus;
 
 use crate::{
-    Error, Result,
-    accounts::User,
-    db::{self, Db},
-    providers::Models,
-    secret::Secret,
+    Error, Result, accounts::User, db::Db, providers::Models, secret::Secret, store::keys as store,
 };
 
 #[derive(Clone)]
@@ -60,19 +56,7 @@ impl UserKeys {
             .cipher
             .encrypt(&nonce, aad(user_id, provider, api_key.as_bytes()).as_ref())
             .map_err(|_| Error::Internal("encrypting the API key failed".into()))?;
-        db::query(
-            "INSERT INTO user_provider_keys (user_id, provider, nonce, ciphertext) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (user_id, provider) DO UPDATE SET nonce = excluded.nonce, \
-             ciphertext = excluded.ciphertext, created_at = $5",
-        )
-        .bind(user_id)
-        .bind(provider)
-        .bind(nonce.as_slice())
-        .bind(ciphertext)
-        .bind(db::now_iso())
-        .execute(&self.db)
-        .await?;
-        Ok(())
+        store::put(&self.db, user_id, provider, nonce.as_slice(), ciphertext).await
     }
 
     /// Stores a key for a provider that takes users' own keys; any other is refused by name.
@@ -112,12 +96,7 @@ impl UserKeys {
 
     /// Removes a user's key; `NotFound` if there was none.
     pub async fn delete(&self, user_id: i64, provider: &str) -> Result<()> {
-        let done = db::query("DELETE FROM user_provider_keys WHERE user_id = $1 AND provider = $2")
-            .bind(user_id)
-            .bind(provider)
-            .execute(&self.db)
-            .await?;
-        if done == 0 {
+        if !store::delete(&self.db, user_id, provider).await? {
             return Err(Error::NotFound("API key"));
         }
         Ok(())
@@ -125,13 +104,7 @@ impl UserKeys {
 
     /// Providers for which the user stored a key.
     pub async fn providers(&self, user_id: i64) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = db::query(
-            "SELECT provider FROM user_provider_keys WHERE user_id = $1 ORDER BY provider",
-        )
-        .bind(user_id)
-        .fetch_all(&self.db)
-        .await?;
-        Ok(rows.into_iter().map(|(p,)| p).collect())
+        store::providers(&self.db, user_id).await
     }
 
     pub async fn has(&self, user_id: i64, provider: &str) -> Result<bool> {
@@ -140,14 +113,7 @@ impl UserKeys {
 
     /// The user's decrypted key for `provider`, if stored.
     pub async fn get(&self, user_id: i64, provider: &str) -> Result<Option<Secret<String>>> {
-        let row: Option<(Vec<u8>, Vec<u8>)> = db::query(
-            "SELECT nonce, ciphertext FROM user_provider_keys WHERE user_id = $1 AND provider = $2",
-        )
-        .bind(user_id)
-        .bind(provider)
-        .fetch_optional(&self.db)
-        .await?;
-        let Some((nonce, ciphertext)) = row else {
+        let Some((nonce, ciphertext)) = store::get(&self.db, user_id, provider).await? else {
             return Ok(None);
         };
         if nonce.len() != 12 {

@@ -6,26 +6,14 @@ use serde::Deserialize;
 
 use crate::{
     Error, Result,
-    db::{self, Db},
+    db::Db,
+    store::presets::{self as store, Preset},
 };
 
 const MAX_TITLE: usize = 100;
 const MAX_CONTENT: usize = 4_000;
 const MAX_CATEGORY: usize = 50;
 const MAX_SORT_ORDER: i64 = 1_000_000_000;
-
-/// A preset as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Preset {
-    pub id: i64,
-    pub title: String,
-    pub content: String,
-    pub category: String,
-    pub sort_order: i64,
-    pub is_active: bool,
-    pub created_at: String,
-    pub updated_at: String,
-}
 
 /// Fields of a new preset.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -58,13 +46,6 @@ pub struct NewPreset {
 
 pub use app::types::PresetChanges;
 
-const SELECT_ALL: &str = "SELECT id, title, content, category, sort_order, is_active, \
-     created_at, updated_at FROM preset_prompts ORDER BY sort_order, id";
-const SELECT_ACTIVE: &str = "SELECT id, title, content, category, sort_order, is_active, \
-     created_at, updated_at FROM preset_prompts WHERE is_active = TRUE ORDER BY sort_order, id";
-const SELECT_ONE: &str = "SELECT id, title, content, category, sort_order, is_active, \
-     created_at, updated_at FROM preset_prompts WHERE id = $1";
-
 impl From<Preset> for PresetView {
     fn from(p: Preset) -> Self {
         Self {
@@ -92,20 +73,18 @@ impl Presets {
 
     /// Active presets in display order, for users.
     pub async fn active(&self) -> Result<Vec<PresetView>> {
-        let rows: Vec<Preset> = db::query(SELECT_ACTIVE).fetch_all(&self.db).await?;
+        let rows = store::list(&self.db, true).await?;
         Ok(rows.into_iter().map(PresetView::from).collect())
     }
 
     /// Every preset in display order, for the admin.
     pub async fn all(&self) -> Result<Vec<PresetView>> {
-        let rows: Vec<Preset> = db::query(SELECT_ALL).fetch_all(&self.db).await?;
+        let rows = store::list(&self.db, false).await?;
         Ok(rows.into_iter().map(PresetView::from).collect())
     }
 
     pub async fn get(&self, id: i64) -> Result<PresetView> {
-        let row: Preset = db::query(SELECT_ONE)
-            .bind(id)
-            .fetch_optional(&self.db)
+        let row = store::get(&self.db, id)
             .await?
             .ok_or(Error::NotFound("preset"))?;
         Ok(row.into())
@@ -119,65 +98,40 @@ impl Presets {
             Some(c) => text(PresetField::Category, &c, MAX_CATEGORY)?,
             None => "general".to_owned(),
         };
-        let mut tx = db::begin_write(&self.db).await?;
-        let sort_order = match new.sort_order {
-            Some(order) => check_sort_order(order)?,
-            None => {
-                let (max,): (i64,) =
-                    db::query("SELECT COALESCE(MAX(sort_order), 0) FROM preset_prompts")
-                        .fetch_one(&mut tx)
-                        .await?;
-                max.saturating_add(10).min(MAX_SORT_ORDER)
-            }
-        };
-        let (id,): (i64,) = db::query(
-            "INSERT INTO preset_prompts (title, content, category, sort_order, is_active) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        let sort_order = new.sort_order.map(check_sort_order).transpose()?;
+        let id = store::insert(
+            &self.db,
+            &title,
+            &content,
+            &category,
+            sort_order,
+            // After the last one, ten places on, so that one fits between later.
+            |max| max.saturating_add(10).min(MAX_SORT_ORDER),
+            new.is_active.unwrap_or(true),
         )
-        .bind(title)
-        .bind(content)
-        .bind(category)
-        .bind(sort_order)
-        .bind(new.is_active.unwrap_or(true))
-        .fetch_one(&mut tx)
         .await?;
-        tx.commit().await?;
         self.get(id).await
     }
 
     #[tracing::instrument(skip_all, fields(preset_id = id), err(level = "info", Display))]
     pub async fn update(&self, id: i64, changes: PresetChanges) -> Result<PresetView> {
-        let title = changes
-            .title
-            .map(|t| text(PresetField::Title, &t, MAX_TITLE))
-            .transpose()?;
-        let content = changes
-            .content
-            .map(|c| text(PresetField::Content, &c, MAX_CONTENT))
-            .transpose()?;
-        let category = changes
-            .category
-            .map(|c| text(PresetField::Category, &c, MAX_CATEGORY))
-            .transpose()?;
-        let sort_order = changes.sort_order.map(check_sort_order).transpose()?;
-        let updated = db::query(
-            "UPDATE preset_prompts SET \
-               title = COALESCE($1, title), content = COALESCE($2, content), \
-               category = COALESCE($3, category), sort_order = COALESCE($4, sort_order), \
-               is_active = COALESCE($5, is_active), \
-               updated_at = $7 \
-             WHERE id = $6",
-        )
-        .bind(title)
-        .bind(content)
-        .bind(category)
-        .bind(sort_order)
-        .bind(changes.is_active)
-        .bind(id)
-        .bind(db::now_iso())
-        .execute(&self.db)
-        .await?;
-        if updated == 0 {
+        let fields = store::Fields {
+            title: changes
+                .title
+                .map(|t| text(PresetField::Title, &t, MAX_TITLE))
+                .transpose()?,
+            content: changes
+                .content
+                .map(|c| text(PresetField::Content, &c, MAX_CONTENT))
+                .transpose()?,
+            category: changes
+                .category
+                .map(|c| text(PresetField::Category, &c, MAX_CATEGORY))
+                .transpose()?,
+            sort_order: changes.sort_order.map(check_sort_order).transpose()?,
+            is_active: changes.is_active,
+        };
+        if !store::update(&self.db, id, fields).await? {
             return Err(Error::NotFound("preset"));
         }
         self.get(id).await
@@ -185,18 +139,13 @@ impl Presets {
 
     #[tracing::instrument(skip_all, fields(preset_id = id), err(level = "info", Display))]
     pub async fn delete(&self, id: i64) -> Result<()> {
-        let deleted = db::query("DELETE FROM preset_prompts WHERE id = $1")
-            .bind(id)
-            .execute(&self.db)
-            .await?;
-        if deleted == 0 {
+        if !store::delete(&self.db, id).await? {
             return Err(Error::NotFound("preset"));
         }
         Ok(())
     }
 }
 
-/// A trimmed, non-empty text of at most `max` characters.
 fn check_sort_order(order: i64) -> Result<i64> {
     if !(-MAX_SORT_ORDER..=MAX_SORT_ORDER).contains(&order) {
         return Err(Error::Invalid(Problem::SortOrderRange {
@@ -206,6 +155,7 @@ fn check_sort_order(order: i64) -> Result<i64> {
     Ok(order)
 }
 
+/// A trimmed, non-empty text of at most `max` characters.
 fn text(field: PresetField, value: &str, max: usize) -> Result<String> {
     // The length counts what was sent, spaces included, as the OpenAPI document says.
     let too_long = value.chars().count() > max;

@@ -8,7 +8,6 @@ use crate::{
     Error, Result,
     accounts::{User, credits},
     db,
-    wakeups::{self, Wakeup},
 };
 
 impl Batches {
@@ -72,9 +71,7 @@ impl Batches {
         match self.try_create(user, &draft, prompt, model, name).await {
             Ok(created) => {
                 draft.commit();
-                self.events.changed(created.queue_id);
-                self.state.wake();
-                wakeups::send(&self.db, Wakeup::Work).await;
+                self.queued(created.queue_id).await;
                 Ok(created)
             }
             Err(error) => {

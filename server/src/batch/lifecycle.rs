@@ -208,9 +208,7 @@ impl Batches {
             .await?;
         store::recompute_batch(&mut tx, queue_id).await?;
         tx.commit().await?;
-        self.events.changed(queue_id);
-        self.state.wake();
-        wakeups::send(&self.db, Wakeup::Work).await;
+        self.queued(queue_id).await;
         Ok(())
     }
 }

@@ -26,6 +26,7 @@ use crate::{
     providers::Models,
     queue::{Events, QueueState},
     storage::Storage,
+    wakeups::{self, Wakeup},
 };
 
 /// Longest accepted prompt, in characters.
@@ -236,6 +237,14 @@ impl Batches {
                 archive::extension_for(mime),
             ),
         })
+    }
+
+    /// Tells the live streams of a batch and every dispatcher that its tasks are due: this
+    /// process's at once, the others' (on PostgreSQL) through the database.
+    async fn queued(&self, queue_id: i64) {
+        self.events.changed(queue_id);
+        self.state.wake();
+        wakeups::send(&self.db, Wakeup::Work).await;
     }
 
     /// What changed in a batch after revision `since` (all of it when `None`), for a live
