@@ -15,16 +15,10 @@ use crate::{
     Error, Result,
     auth::{password, tokens},
     db::{self, Db},
+    store::{tokens as sessions, users},
 };
 
-/// A user as the service layer sees it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct User {
-    pub id: i64,
-    pub username: String,
-    pub is_admin: bool,
-    pub credits: i64,
-}
+pub use crate::store::users::User;
 
 impl From<User> for app::types::UserView {
     fn from(user: User) -> Self {
@@ -128,12 +122,7 @@ impl Accounts {
     }
 
     async fn check_password(&self, username: &str, password: &str) -> Result<User> {
-        let row: Option<(i64, String)> =
-            db::query("SELECT id, password_hash FROM users WHERE lower(username) = lower($1)")
-                .bind(username.trim())
-                .fetch_optional(&self.db)
-                .await?;
-        let Some((id, hash)) = row else {
+        let Some((id, hash)) = users::credentials(&self.db, username.trim()).await? else {
             // Spend the same time as a real check so that response times don't reveal usernames.
             password::verify(
                 password.to_owned(),
@@ -150,12 +139,9 @@ impl Accounts {
 
     /// The user a token belongs to; `SessionExpired` for an expired one.
     pub async fn user_for_token(&self, token: &str) -> Result<User> {
-        let row: Option<(i64, i64)> =
-            db::query("SELECT user_id, expires_at FROM api_tokens WHERE token_hash = $1")
-                .bind(tokens::digest(token))
-                .fetch_optional(&self.db)
-                .await?;
-        let (user_id, expires_at) = row.ok_or(Error::Unauthorized)?;
+        let (user_id, expires_at) = sessions::find(&self.db, &tokens::digest(token))
+            .await?
+            .ok_or(Error::Unauthorized)?;
         if expires_at <= db::now_secs() {
             return Err(Error::SessionExpired);
         }
@@ -165,10 +151,7 @@ impl Accounts {
     /// Revokes a token; unknown tokens are ignored.
     pub async fn logout(&self, token: &str) -> Result<()> {
         let digest = tokens::digest(token);
-        db::query("DELETE FROM api_tokens WHERE token_hash = $1")
-            .bind(&digest)
-            .execute(&self.db)
-            .await?;
+        sessions::delete(&self.db, &digest).await?;
         // Nobody listening is fine.
         let _ = self.signed_out.send(SignedOut::Token(digest));
         Ok(())
@@ -183,10 +166,7 @@ impl Accounts {
     /// answers how many there were.
     pub async fn logout_everywhere(&self, token: &str) -> Result<u64> {
         let user = self.user_for_token(token).await?;
-        let done = db::query("DELETE FROM api_tokens WHERE user_id = $1")
-            .bind(user.id)
-            .execute(&self.db)
-            .await?;
+        let done = sessions::delete_for_user(&self.db, user.id).await?;
         tracing::info!(user_id = user.id, sessions = done, "signed out everywhere");
         let _ = self.signed_out.send(SignedOut::User(user.id));
         Ok(done)
@@ -194,11 +174,7 @@ impl Accounts {
 
     /// Deletes tokens that have expired; answers how many.
     pub async fn sweep_expired_tokens(&self) -> Result<u64> {
-        let done = db::query("DELETE FROM api_tokens WHERE expires_at <= $1")
-            .bind(db::now_secs())
-            .execute(&self.db)
-            .await?;
-        Ok(done)
+        sessions::delete_expired(&self.db, db::now_secs()).await
     }
 
     /// Creates an account with `credits` recorded in the ledger.
@@ -217,22 +193,13 @@ impl Accounts {
         }
         let hash = password::hash(password.to_owned()).await?;
         let mut tx = db::begin_write(&self.db).await?;
-        let inserted: std::result::Result<(i64,), sqlx::Error> = db::query(
-            "INSERT INTO users (username, password_hash, is_admin) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(&username)
-        .bind(&hash)
-        .bind(is_admin)
-        .fetch_one(&mut tx)
-        .await;
-        let (id,) = inserted.map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
+        let id = users::insert(&mut tx, &username, &hash, is_admin)
+            .await?
+            .ok_or_else(|| {
                 Error::Conflict(Problem::UsernameTaken {
                     username: username.to_owned(),
                 })
-            }
-            _ => Error::Database(e),
-        })?;
+            })?;
         if credits > 0 {
             credits::apply(&mut tx, credits::Entry::new(id, credits, "signup")).await?;
         }
@@ -245,12 +212,9 @@ impl Accounts {
     #[tracing::instrument(skip_all, fields(username = %username, amount), err(level = "info", Display))]
     pub async fn grant_credits(&self, username: &str, amount: i64, reason: &str) -> Result<User> {
         let mut tx = db::begin_write(&self.db).await?;
-        let row: Option<(i64, i64)> =
-            db::query("SELECT id, credits FROM users WHERE lower(username) = lower($1)")
-                .bind(username.trim())
-                .fetch_optional(&mut tx)
-                .await?;
-        let (id, balance) = row.ok_or(Error::NotFound("user"))?;
+        let (id, balance) = users::balance_by_name(&mut tx, username.trim())
+            .await?
+            .ok_or(Error::NotFound("user"))?;
         let delta = amount.max(-balance);
         if delta != 0 {
             credits::apply(&mut tx, credits::Entry::new(id, delta, reason)).await?;
@@ -261,10 +225,7 @@ impl Accounts {
 
     /// Creates the `admin` account with a random password when no administrator exists yet.
     pub async fn ensure_admin(&self) -> Result<Option<BootstrapAdmin>> {
-        let (admins,): (i64,) = db::query("SELECT COUNT(*) FROM users WHERE is_admin = TRUE")
-            .fetch_one(&self.db)
-            .await?;
-        if admins > 0 {
+        if users::count_admins(&self.db).await? > 0 {
             return Ok(None);
         }
         let password = tokens::random_password();
@@ -280,9 +241,7 @@ impl Accounts {
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<User> {
-        db::query("SELECT id, username, is_admin, credits FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.db)
+        users::get(&self.db, id)
             .await?
             .ok_or(Error::NotFound("user"))
     }
@@ -290,12 +249,7 @@ impl Accounts {
     async fn open_session(&self, user: User) -> Result<Session> {
         let token = tokens::random_token();
         let expires_at = db::now_secs().saturating_add(self.token_ttl.as_secs() as i64);
-        db::query("INSERT INTO api_tokens (user_id, token_hash, expires_at) VALUES ($1, $2, $3)")
-            .bind(user.id)
-            .bind(tokens::digest(&token))
-            .bind(expires_at)
-            .execute(&self.db)
-            .await?;
+        sessions::insert(&self.db, user.id, &tokens::digest(&token), expires_at).await?;
         Ok(Session {
             token,
             user,

@@ -5,3 +5,5 @@ pub mod keys;
 pub mod presets;
 pub mod settings;
 pub mod tasks;
+pub mod tokens;
+pub mod users;
