@@ -3,7 +3,6 @@
 mod admin;
 pub use admin::MAX_GRANT;
 mod backoff;
-pub mod credits;
 mod validate;
 
 use app::Problem;
@@ -15,7 +14,7 @@ use crate::{
     Error, Result,
     auth::{password, tokens},
     db::{self, Db},
-    store::{tokens as sessions, users},
+    store::{credits, tokens as sessions, users},
 };
 
 pub use crate::store::users::User;

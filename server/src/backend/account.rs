@@ -51,7 +51,7 @@ impl AccountBackend for AppState {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<LedgerEntry>, AppError> {
-        Ok(crate::accounts::credits::history(&self.db, caller.id, limit, offset).await?)
+        Ok(crate::store::credits::history(&self.db, caller.id, limit, offset).await?)
     }
 
     async fn keys(&self, caller: &UserView) -> Result<Vec<KeyStatus>, AppError> {

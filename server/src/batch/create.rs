@@ -4,11 +4,7 @@ use app::Problem;
 use app::types::{BatchCreated, BatchView};
 
 use super::{Batches, Draft, MAX_NAME_CHARS, MAX_PROMPT_CHARS};
-use crate::{
-    Error, Result,
-    accounts::{User, credits},
-    db,
-};
+use crate::{Error, Result, accounts::User, db, store::credits};
 
 impl Batches {
     /// A new, empty draft for uploads.

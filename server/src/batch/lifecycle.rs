@@ -6,9 +6,9 @@ use app::types::{EditSource, Status};
 use super::{Access, Batches};
 use crate::{
     Error, Result,
-    accounts::{User, credits},
+    accounts::User,
     db,
-    store::tasks as store,
+    store::{credits, tasks as store},
     wakeups::{self, Wakeup},
 };
 

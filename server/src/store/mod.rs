@@ -1,6 +1,7 @@
 //! Reading and writing the database by domain, below the services that hold the rules and the
 //! queue that runs the tasks.
 
+pub mod credits;
 pub mod keys;
 pub mod presets;
 pub mod settings;
