@@ -542,3 +542,40 @@ async fn a_stream_resumed_on_another_instance_gets_what_changed_and_the_progress
         0
     );
 }
+
+#[tokio::test]
+async fn a_stream_on_one_instance_ends_when_another_deletes_its_batch() {
+    let env = [
+        ("IMGBATCH_DEMO_DELAY_MS", "60000"),
+        ("IMGBATCH_SIGNUP_CREDITS", "50"),
+    ];
+    let a = TestServer::start_with(&env).await;
+    let b = a.start_beside(&env).await;
+    let token = a.register("alice", "password123").await;
+    let id = a
+        .create_batch(&token, &borrowed(&pngs(2)), "sepia", "demo")
+        .await;
+    let on_b = b
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/batch/queue/{id}/events"),
+            Some(&token),
+        )
+        .send()
+        .await
+        .expect("events on B");
+    assert_eq!(on_b.status(), reqwest::StatusCode::OK);
+    let watching = tokio::spawn(read_events(
+        on_b,
+        tokio::time::Instant::now() + Duration::from_secs(10),
+    ));
+    // The stream has sent its snapshot before the batch goes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, body) = a.delete_batch(&token, id).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let (events, ended) = watching.await.expect("reader");
+    assert!(
+        ended,
+        "B's stream ends once the batch is deleted through A: {events:?}"
+    );
+}

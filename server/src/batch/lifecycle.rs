@@ -98,6 +98,8 @@ impl Batches {
             .execute(&mut tx)
             .await?;
         tx.commit().await?;
+        // Its live streams here read that it is gone and end (elsewhere, the relay tells them).
+        self.events.changed(queue_id);
         let keys: Vec<String> = keys.into_iter().map(|(key,)| key).collect();
         self.storage.delete_all(&keys).await;
         tracing::info!(queue_id, files = keys.len(), "batch deleted");

@@ -69,13 +69,16 @@ pub async fn tasks_since(
         return Ok(Vec::new());
     }
     let mut by_task: HashMap<i64, Vec<VersionView>> = HashMap::new();
-    for version in versions(
-        db,
-        "task_id IN (SELECT id FROM batch_tasks WHERE queue_id = $1)",
-        queue_id,
-    )
-    .await?
-    {
+    let sql = "SELECT task_id, version, prompt, source, duration_ms, created_at FROM task_versions \
+         WHERE task_id IN (SELECT id FROM batch_tasks WHERE queue_id = $1 \
+                           AND ($2 IS NULL OR revision > $2)) \
+         ORDER BY task_id, version";
+    let changed: Vec<VersionRow> = db::query(sql)
+        .bind(queue_id)
+        .bind(since)
+        .fetch_all(db)
+        .await?;
+    for version in changed {
         by_task
             .entry(version.task_id)
             .or_default()

@@ -37,8 +37,8 @@ impl Relay {
         }
     }
 
-    /// Signals every watched batch whose revision moved since the last look, and each newly
-    /// watched one (a change made elsewhere between its stream's snapshot and this look would
+    /// Signals every watched batch whose revision moved since the last look, each one gone, and
+    /// each newly watched one (a change made elsewhere between its stream's snapshot and this look would
     /// otherwise wait for the next). A stream reads only what is newer than what it sent, so a
     /// repeated signal costs it one read and sends nothing.
     async fn relay(&mut self) {
@@ -51,8 +51,14 @@ impl Relay {
                 return;
             }
         };
-        for (queue_id, revision) in revisions {
-            if self.seen.insert(queue_id, revision) != Some(revision) {
+        for (queue_id, revision) in &revisions {
+            if self.seen.insert(*queue_id, *revision) != Some(*revision) {
+                self.events.changed(*queue_id);
+            }
+        }
+        // A batch deleted (elsewhere): its streams read that it is gone and end.
+        for queue_id in watched {
+            if !revisions.iter().any(|(id, _)| *id == queue_id) {
                 self.events.changed(queue_id);
             }
         }

@@ -129,7 +129,8 @@ impl Live {
             .changes(&self.user, self.queue_id, since)
             .await?;
         let finished = changes.queue.status.is_finished();
-        let known = since.filter(|&since| since <= changes.revision);
+        // Revisions start at 1; anything else is not an id this stream could have sent.
+        let known = since.filter(|&since| (1..=changes.revision).contains(&since));
         if known.is_none() || finished && since.is_some() {
             if since.is_some() {
                 changes = self
