@@ -69,11 +69,11 @@ pub async fn tasks_since(
         return Ok(Vec::new());
     }
     let mut by_task: HashMap<i64, Vec<VersionView>> = HashMap::new();
-    let sql = "SELECT task_id, version, prompt, source, duration_ms, created_at FROM task_versions \
-         WHERE task_id IN (SELECT id FROM batch_tasks WHERE queue_id = $1 \
-                           AND ($2 IS NULL OR revision > $2)) \
-         ORDER BY task_id, version";
-    let changed: Vec<VersionRow> = db::query(sql)
+    let sql = format!(
+        "{SELECT_VERSIONS} WHERE task_id IN (SELECT id FROM batch_tasks WHERE queue_id = $1 \
+           AND ($2 IS NULL OR revision > $2)) ORDER BY task_id, version"
+    );
+    let changed: Vec<VersionRow> = db::query(sqlx::AssertSqlSafe(sql))
         .bind(queue_id)
         .bind(since)
         .fetch_all(db)
@@ -93,11 +93,11 @@ pub async fn tasks_since(
         .collect()
 }
 
+const SELECT_VERSIONS: &str =
+    "SELECT task_id, version, prompt, source, duration_ms, created_at FROM task_versions";
+
 async fn versions(db: &Db, filter: &'static str, id: i64) -> Result<Vec<VersionRow>> {
-    let sql = format!(
-        "SELECT task_id, version, prompt, source, duration_ms, created_at FROM task_versions \
-         WHERE {filter} ORDER BY task_id, version"
-    );
+    let sql = format!("{SELECT_VERSIONS} WHERE {filter} ORDER BY task_id, version");
     Ok(db::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_all(db)
