@@ -258,8 +258,8 @@ pub fn router(state: AppState) -> Router {
 
 async fn health(State(db): State<Db>) -> impl IntoResponse {
     let timeout = Duration::from_secs(2);
-    match tokio::time::timeout(timeout, db::query("SELECT 1").execute(&db)).await {
-        Ok(Ok(_)) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
+    match tokio::time::timeout(timeout, db::ping(&db)).await {
+        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
         Ok(Err(error)) => {
             tracing::error!(%error, "health check: database error");
             (

@@ -7,46 +7,16 @@ use super::{Accounts, User, credits};
 use crate::{
     Error, Result,
     db::{self, Db},
+    store::users,
 };
 
 /// Largest credit grant (either way) in one go.
 pub const MAX_GRANT: i64 = 1_000_000;
 
-const ADMIN_USER_SQL: &str = "SELECT u.id, u.username, u.is_admin, u.credits, u.created_at,
-       (SELECT COUNT(*) FROM batch_queues q WHERE q.user_id = u.id) AS batches
-     FROM users u";
-
-#[derive(sqlx::FromRow)]
-struct AdminUserRow {
-    id: i64,
-    username: String,
-    is_admin: bool,
-    credits: i64,
-    created_at: String,
-    batches: i64,
-}
-
-impl From<AdminUserRow> for AdminUser {
-    fn from(row: AdminUserRow) -> Self {
-        Self {
-            id: row.id,
-            username: row.username,
-            is_admin: row.is_admin,
-            credits: row.credits,
-            batches: row.batches,
-            created_at: row.created_at,
-        }
-    }
-}
-
 impl Accounts {
     /// Every user with their balance, role and number of batches, oldest account first.
     pub async fn list_users(&self) -> Result<Vec<AdminUser>> {
-        let sql = format!("{ADMIN_USER_SQL} ORDER BY u.id");
-        let rows: Vec<AdminUserRow> = db::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(AdminUser::from).collect())
+        users::list_for_admin(&self.db).await
     }
 
     /// Adds `amount` (negative to take away, stopping at zero) to a user's balance, written to
@@ -55,9 +25,7 @@ impl Accounts {
     pub async fn grant_credits_to(&self, user_id: i64, amount: i64) -> Result<AdminUser> {
         check_grant(amount)?;
         let mut tx = db::begin_write(&self.db).await?;
-        let (balance,): (i64,) = db::query("SELECT credits FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut tx)
+        let balance = users::balance(&mut tx, user_id)
             .await?
             .ok_or(Error::NotFound("user"))?;
         let delta = amount.max(-balance);
@@ -79,19 +47,10 @@ impl Accounts {
         // Writers take turns, so two administrators revoking each other at the same moment
         // cannot both succeed: the second is no longer an administrator when its turn comes.
         let mut tx = db::begin_write(&self.db).await?;
-        let still_admin: Option<(bool,)> = db::query("SELECT is_admin FROM users WHERE id = $1")
-            .bind(by.id)
-            .fetch_optional(&mut tx)
-            .await?;
-        if !matches!(still_admin, Some((true,))) {
+        if !users::is_admin(&mut tx, by.id).await? {
             return Err(Error::Forbidden);
         }
-        let done = db::query("UPDATE users SET is_admin = $1 WHERE id = $2")
-            .bind(is_admin)
-            .bind(user_id)
-            .execute(&mut tx)
-            .await?;
-        if done == 0 {
+        if !users::set_admin(&mut tx, user_id, is_admin).await? {
             return Err(Error::NotFound("user"));
         }
         tx.commit().await?;
@@ -120,13 +79,9 @@ fn grant_rule() -> Error {
 }
 
 async fn admin_user(db: &Db, user_id: i64) -> Result<AdminUser> {
-    let sql = format!("{ADMIN_USER_SQL} WHERE u.id = $1");
-    let row: AdminUserRow = db::query(sqlx::AssertSqlSafe(sql))
-        .bind(user_id)
-        .fetch_optional(db)
+    users::get_for_admin(db, user_id)
         .await?
-        .ok_or(Error::NotFound("user"))?;
-    Ok(row.into())
+        .ok_or(Error::NotFound("user"))
 }
 
 #[cfg(test)]

@@ -16,7 +16,13 @@ use tokio::{runtime::Handle, sync::mpsc};
 use zip::{CompressionMethod, DateTime, ZipWriter, write::SimpleFileOptions};
 
 use super::{Access, Batches};
-use crate::{Error, Result, accounts::User, db, storage::Storage};
+use crate::{
+    Error, Result,
+    accounts::User,
+    db,
+    storage::Storage,
+    store::batches::{self as store, TaskFiles},
+};
 
 /// Size of the pieces the body is sent in.
 const CHUNK: usize = 64 * 1024;
@@ -29,19 +35,6 @@ const MANIFEST: &str = "manifest.json";
 pub struct Archive {
     pub batch_name: String,
     pub chunks: mpsc::Receiver<io::Result<Bytes>>,
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct TaskFiles {
-    id: i64,
-    original_filename: String,
-    prompt: String,
-    model: String,
-    status: String,
-    attempts: i64,
-    error_message: Option<String>,
-    version: i64,
-    generated_image_url: Option<String>,
 }
 
 /// One image in `manifest.json`.
@@ -64,14 +57,7 @@ impl Batches {
     #[tracing::instrument(skip_all, fields(user_id = user.id, queue_id), err(level = "info", Display))]
     pub async fn archive(&self, user: &User, queue_id: i64) -> Result<Archive> {
         let queue = self.owned_queue(user, queue_id, Access::Read).await?;
-        let tasks: Vec<TaskFiles> = db::query(
-            "SELECT id, original_filename, prompt, model, status, attempts, error_message, version,
-               generated_image_url
-             FROM batch_tasks WHERE queue_id = $1 ORDER BY position, id",
-        )
-        .bind(queue_id)
-        .fetch_all(&self.db)
-        .await?;
+        let tasks = store::task_files(&self.db, queue_id).await?;
         let (tx, chunks) = mpsc::channel(CHANNEL_CHUNKS);
         let storage = self.storage.clone();
         let runtime = Handle::current();

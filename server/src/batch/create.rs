@@ -4,7 +4,12 @@ use app::Problem;
 use app::types::{BatchCreated, BatchView};
 
 use super::{Batches, Draft, MAX_NAME_CHARS, MAX_PROMPT_CHARS};
-use crate::{Error, Result, accounts::User, db, store::credits};
+use crate::{
+    Error, Result,
+    accounts::User,
+    db,
+    store::{batches as store, credits},
+};
 
 impl Batches {
     /// A new, empty draft for uploads.
@@ -103,40 +108,26 @@ impl Batches {
         let per_image = if used_user_key { 0 } else { 1 };
         let total = draft.len() as i64;
 
+        let tasks: Vec<store::NewTask<'_>> = draft
+            .images()
+            .iter()
+            .map(|image| store::NewTask {
+                key: &image.key,
+                mime: image.mime,
+                filename: &image.filename,
+                bytes: image.bytes as i64,
+            })
+            .collect();
+        let batch = store::NewBatch {
+            user_id: user.id,
+            name: &name,
+            prompt: &prompt,
+            model: &model.id,
+            used_user_key,
+            per_image,
+        };
         let mut tx = db::begin_write(&self.db).await?;
-        let (queue_id,): (i64,) = db::query(
-            // Revision 1, above its tasks' 0: a live stream's first event id is never 0.
-            "INSERT INTO batch_queues (user_id, batch_name, prompt, model, total_images, used_user_key, revision)
-             VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING id",
-        )
-        .bind(user.id)
-        .bind(&name)
-        .bind(&prompt)
-        .bind(&model.id)
-        .bind(total)
-        .bind(used_user_key)
-        .fetch_one(&mut tx)
-        .await?;
-        for (position, image) in draft.images().iter().enumerate() {
-            db::query(
-                "INSERT INTO batch_tasks (queue_id, user_id, original_image_url, original_mime,
-                   original_filename, prompt, model, position, charge, use_user_key, original_bytes)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(queue_id)
-            .bind(user.id)
-            .bind(&image.key)
-            .bind(image.mime)
-            .bind(&image.filename)
-            .bind(&prompt)
-            .bind(&model.id)
-            .bind(position as i64)
-            .bind(per_image)
-            .bind(used_user_key)
-            .bind(image.bytes as i64)
-            .execute(&mut tx)
-            .await?;
-        }
+        let queue_id = store::insert(&mut tx, &batch, &tasks).await?;
         let cost = per_image * total;
         if cost > 0 {
             let entry = credits::Entry {

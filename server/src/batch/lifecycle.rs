@@ -8,7 +8,10 @@ use crate::{
     Error, Result,
     accounts::User,
     db,
-    store::{credits, tasks as store},
+    store::{
+        batches::{self as store, Removal, RetryRefused},
+        credits,
+    },
     wakeups::{self, Wakeup},
 };
 
@@ -24,27 +27,7 @@ impl Batches {
             }));
         }
         let mut tx = db::begin_write(&self.db).await?;
-        let (refund,): (i64,) = db::query(
-            "SELECT CAST(COALESCE(SUM(charge), 0) AS BIGINT) FROM batch_tasks WHERE queue_id = $1 AND status = 'pending'",
-        )
-        .bind(queue_id)
-        .fetch_one(&mut tx)
-        .await?;
-        db::query(
-            "UPDATE batch_tasks SET status = 'cancelled', charge = 0, lease_owner = NULL, lease_until = NULL,
-               finished_at = $1, revision = NULL, progress = NULL, updated_at = $3
-             WHERE queue_id = $2 AND status IN ('pending', 'processing')",
-        )
-        .bind(db::now_millis())
-        .bind(queue_id)
-        .bind(db::now_iso())
-        .execute(&mut tx)
-        .await?;
-        db::query("UPDATE batch_queues SET status = 'cancelled' WHERE id = $1")
-            .bind(queue_id)
-            .execute(&mut tx)
-            .await?;
-        store::recompute_batch(&mut tx, queue_id).await?;
+        let refund = store::cancel(&mut tx, queue_id).await?;
         if refund > 0 {
             let entry = credits::Entry {
                 queue_id: Some(queue_id),
@@ -75,35 +58,21 @@ impl Batches {
                 Err(other) => return Err(other),
             }
         };
-        self.remove(queue_id).await?;
+        self.remove(queue_id, Removal::Any).await?;
         Ok(refund)
     }
 
-    /// Removes a batch's rows and stored images (no owner check, nothing cancelled).
-    pub(super) async fn remove(&self, queue_id: i64) -> Result<()> {
-        let mut tx = db::begin_write(&self.db).await?;
-        let keys: Vec<(String,)> = db::query(
-            "SELECT original_image_url FROM batch_tasks WHERE queue_id = $1
-             UNION SELECT generated_image_url FROM batch_tasks
-               WHERE queue_id = $1 AND generated_image_url IS NOT NULL
-             UNION SELECT v.image_key FROM task_versions v JOIN batch_tasks t ON t.id = v.task_id
-               WHERE t.queue_id = $1",
-        )
-        .bind(queue_id)
-        .fetch_all(&mut tx)
-        .await?;
-        // The tasks and their versions go with it; credit entries keep their amounts.
-        db::query("DELETE FROM batch_queues WHERE id = $1")
-            .bind(queue_id)
-            .execute(&mut tx)
-            .await?;
-        tx.commit().await?;
+    /// Removes a batch's rows and stored images (no owner check, nothing cancelled); false
+    /// when it was gone, or not finished and `which` asks for a finished one.
+    pub(super) async fn remove(&self, queue_id: i64, which: Removal) -> Result<bool> {
+        let Some(keys) = store::remove(&self.db, queue_id, which).await? else {
+            return Ok(false);
+        };
         // Its live streams here read that it is gone and end (elsewhere, the relay tells them).
         self.events.changed(queue_id);
-        let keys: Vec<String> = keys.into_iter().map(|(key,)| key).collect();
         self.storage.delete_all(&keys).await;
         tracing::info!(queue_id, files = keys.len(), "batch deleted");
-        Ok(())
+        Ok(true)
     }
 
     /// Puts a failed task back in the queue with a fresh attempt budget, at most
@@ -118,33 +87,17 @@ impl Batches {
             }));
         }
         let mut tx = db::begin_write(&self.db).await?;
-        let used: Option<(i64,)> = db::query(
-            "UPDATE batch_tasks SET status = 'pending', attempts = 0, retry_count = 0, error_message = NULL,
-               next_run_at = 0, finished_at = NULL, manual_retries = manual_retries + 1,
-               revision = NULL, progress = NULL, updated_at = $3
-             WHERE id = $1 AND status = 'failed' AND manual_retries < $2
-             RETURNING manual_retries",
-        )
-        .bind(task_id)
-        .bind(self.manual_retries)
-        .bind(db::now_iso())
-        .fetch_optional(&mut tx)
-        .await?;
-        let Some((used,)) = used else {
-            let (status, used): (String, i64) =
-                db::query("SELECT status, manual_retries FROM batch_tasks WHERE id = $1")
-                    .bind(task_id)
-                    .fetch_one(&mut tx)
-                    .await?;
-            return Err(if status == "failed" && used >= self.manual_retries {
-                Error::Conflict(Problem::RetriesUsedUp {
+        let used = match store::retry(&mut tx, task_id, self.manual_retries).await? {
+            Ok(used) => used,
+            Err(RetryRefused::UsedUp) => {
+                return Err(Error::Conflict(Problem::RetriesUsedUp {
                     max: self.manual_retries,
-                })
-            } else {
-                changed_meanwhile()
-            });
+                }));
+            }
+            Err(RetryRefused::NotFailed) => return Err(changed_meanwhile()),
         };
-        self.requeue(tx, task.queue_id).await?;
+        store::requeue(&mut tx, task.queue_id).await?;
+        self.commit_requeued(tx, task.queue_id).await?;
         Ok(self.manual_retries - used)
     }
 
@@ -169,26 +122,19 @@ impl Batches {
         // The key this run may use is decided with its price, and the worker keeps to it.
         let own_key = self.uses_own_key(task.user_id, &model.provider).await?;
         let cost = if own_key { 0 } else { 1 };
-        let source = source.as_str();
+        let edit = store::Edit {
+            task_id,
+            prompt: &prompt,
+            source: source.as_str(),
+            charge: cost,
+            use_user_key: own_key,
+        };
         let mut tx = db::begin_write(&self.db).await?;
-        let done = db::query(
-            "UPDATE batch_tasks SET status = 'pending', prompt = $1, source = $2, attempts = 0, retry_count = 0,
-               charge = $3, use_user_key = $4, manual_retries = 0, error_message = NULL, next_run_at = 0,
-               finished_at = NULL,
-               revision = NULL, progress = NULL, updated_at = $6
-             WHERE id = $5 AND status NOT IN ('pending', 'processing')",
-        )
-        .bind(&prompt)
-        .bind(source)
-        .bind(cost)
-        .bind(own_key)
-        .bind(task_id)
-        .bind(db::now_iso())
-        .execute(&mut tx)
-        .await?;
-        if done == 0 {
+        if !store::edit(&mut tx, &edit).await? {
             return Err(changed_meanwhile());
         }
+        // The batch before the balance, the order every writer locks them in.
+        store::requeue(&mut tx, task.queue_id).await?;
         if cost > 0 {
             let entry = credits::Entry {
                 queue_id: Some(task.queue_id),
@@ -197,18 +143,12 @@ impl Batches {
             };
             credits::apply(&mut tx, entry).await?;
         }
-        self.requeue(tx, task.queue_id).await?;
+        self.commit_requeued(tx, task.queue_id).await?;
         Ok(cost)
     }
 
-    /// Finishes putting a task back in the queue: its batch is processing again, the change is
-    /// committed and announced, and the dispatcher looks for work.
-    async fn requeue(&self, mut tx: db::Tx, queue_id: i64) -> Result<()> {
-        db::query("UPDATE batch_queues SET status = 'processing' WHERE id = $1")
-            .bind(queue_id)
-            .execute(&mut tx)
-            .await?;
-        store::recompute_batch(&mut tx, queue_id).await?;
+    /// Commits putting a task back in the queue, and tells its streams and the dispatchers.
+    async fn commit_requeued(&self, tx: db::Tx, queue_id: i64) -> Result<()> {
         tx.commit().await?;
         self.queued(queue_id).await;
         Ok(())

@@ -10,22 +10,22 @@ mod housekeeping;
 mod lifecycle;
 
 pub use housekeeping::ORPHAN_MIN_AGE;
-pub mod read;
 pub mod upload;
-pub mod views;
 
-use app::types::{BatchDetail, BatchView, TaskView};
+use app::types::{BatchDetail, BatchView, Status, TaskView};
 
+pub use crate::store::batches::ImageKind;
 pub use draft::Draft;
 
 use crate::{
     Error, Result,
     accounts::User,
-    db::{self, Db},
+    db::Db,
     keys::UserKeys,
     providers::Models,
     queue::{Events, QueueState},
     storage::Storage,
+    store::batches::{self as store, read},
     wakeups::{self, Wakeup},
 };
 
@@ -94,15 +94,7 @@ impl Batches {
 
     /// Bytes of images the user's batches keep (originals and every result version).
     pub async fn stored_bytes(&self, user_id: i64) -> Result<u64> {
-        let (bytes,): (i64,) = db::query(
-            "SELECT CAST(COALESCE((SELECT SUM(original_bytes) FROM batch_tasks WHERE user_id = $1), 0)
-                  + COALESCE((SELECT SUM(v.image_bytes) FROM task_versions v
-                              JOIN batch_tasks t ON t.id = v.task_id WHERE t.user_id = $1), 0) AS BIGINT)",
-        )
-        .bind(user_id)
-        .fetch_one(&self.db)
-        .await?;
-        Ok(bytes.max(0) as u64)
+        store::stored_bytes(&self.db, user_id).await
     }
 
     pub fn events(&self) -> &Events {
@@ -112,23 +104,16 @@ impl Batches {
     /// A batch of the caller (or any batch for an admin) with its tasks.
     pub async fn detail(&self, user: &User, queue_id: i64) -> Result<BatchDetail> {
         let queue = self.owned_queue(user, queue_id, Access::Read).await?;
-        let tasks = read::tasks(&self.db, &self.state, queue_id).await?;
-        Ok(BatchDetail { queue, tasks })
+        let tasks = read::tasks(&self.db, queue_id).await?;
+        Ok(BatchDetail {
+            queue,
+            tasks: self.with_live_progress(tasks),
+        })
     }
 
     /// The caller's batches, newest first.
     pub async fn list(&self, user: &User, limit: i64, offset: i64) -> Result<Vec<BatchView>> {
-        let sql = format!(
-            "SELECT {} FROM batch_queues WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
-            views::QUEUE_COLUMNS
-        );
-        let rows: Vec<views::QueueRow> = db::query(sqlx::AssertSqlSafe(sql))
-            .bind(user.id)
-            .bind(limit.clamp(1, 100))
-            .bind(offset.max(0))
-            .fetch_all(&self.db)
-            .await?;
-        rows.into_iter().map(BatchView::try_from).collect()
+        store::list(&self.db, user.id, limit.clamp(1, 100), offset.max(0)).await
     }
 
     /// The caller's batches, newest first, each with thumbnails of its first images.
@@ -143,26 +128,20 @@ impl Batches {
         let (Some(first), Some(last)) = (batches.last(), batches.first()) else {
             return Ok(Vec::new());
         };
-        let thumbs: Vec<(i64, i64, bool)> = db::query(
-            "SELECT queue_id, id, generated_image_url IS NOT NULL FROM batch_tasks
-             WHERE user_id = $1 AND queue_id BETWEEN $2 AND $3 AND position < $4
-             ORDER BY queue_id, position",
-        )
-        .bind(user.id)
-        .bind(first.id)
-        .bind(last.id)
-        .bind(THUMBNAILS)
-        .fetch_all(&self.db)
-        .await?;
+        let thumbs = store::thumbnails(&self.db, user.id, (first.id, last.id), THUMBNAILS).await?;
         Ok(batches
             .into_iter()
             .map(|batch| {
                 let thumbnails = thumbs
                     .iter()
-                    .filter(|(queue_id, _, _)| *queue_id == batch.id)
-                    .map(|(_, task_id, has_result)| {
-                        let which = if *has_result { "result" } else { "original" };
-                        format!("/api/batch/task/{task_id}/{which}")
+                    .filter(|thumb| thumb.queue_id == batch.id)
+                    .map(|thumb| {
+                        let which = if thumb.has_result {
+                            "result"
+                        } else {
+                            "original"
+                        };
+                        format!("/api/batch/task/{}/{which}", thumb.task_id)
                     })
                     .collect();
                 app::types::BatchSummary { batch, thumbnails }
@@ -185,41 +164,37 @@ impl Batches {
     }
 
     async fn owned_task(&self, user: &User, task_id: i64, access: Access) -> Result<TaskView> {
-        let task = read::task(&self.db, &self.state, task_id).await?;
+        let mut task = read::task(&self.db, task_id).await?;
         if !access.allows(user, task.user_id) {
             return Err(Error::NotFound("task"));
         }
+        self.add_live_progress(&mut task);
         Ok(task)
+    }
+
+    /// Tasks with the progress this process has heard of runs it holds, which is fresher than
+    /// what it last wrote to their rows.
+    fn with_live_progress(&self, mut tasks: Vec<TaskView>) -> Vec<TaskView> {
+        tasks
+            .iter_mut()
+            .for_each(|task| self.add_live_progress(task));
+        tasks
+    }
+
+    fn add_live_progress(&self, task: &mut TaskView) {
+        if task.status == Status::Processing
+            && let Some(progress) = self.state.progress(task.id)
+        {
+            task.progress = Some(progress);
+        }
     }
 
     /// The stored bytes and type of a task's original, latest result or a given version.
     pub async fn image(&self, user: &User, task_id: i64, which: ImageKind) -> Result<ImageFile> {
         let task = self.owned_task(user, task_id, Access::Read).await?;
-        let key: Option<String> = match which {
-            ImageKind::Original => {
-                db::query("SELECT original_image_url FROM batch_tasks WHERE id = $1")
-                    .bind(task.id)
-                    .fetch_optional(&self.db)
-                    .await?
-                    .map(|(k,)| k)
-            }
-            ImageKind::Result => {
-                db::query("SELECT generated_image_url FROM batch_tasks WHERE id = $1")
-                    .bind(task.id)
-                    .fetch_optional(&self.db)
-                    .await?
-                    .and_then(|(k,): (Option<String>,)| k)
-            }
-            ImageKind::Version(version) => {
-                db::query("SELECT image_key FROM task_versions WHERE task_id = $1 AND version = $2")
-                    .bind(task.id)
-                    .bind(version)
-                    .fetch_optional(&self.db)
-                    .await?
-                    .map(|(k,)| k)
-            }
-        };
-        let key = key.ok_or(Error::NotFound("image"))?;
+        let key = store::image_key(&self.db, task.id, which)
+            .await?
+            .ok_or(Error::NotFound("image"))?;
         let bytes = self.storage.get(&key).await?;
         let mime = crate::images::sniff_mime(&bytes).ok_or(Error::NotFound("image"))?;
         let stem = archive::file_stem(&task.original_filename);
@@ -254,10 +229,10 @@ impl Batches {
         if !Access::Read.allows(user, queue.user_id) {
             return Err(Error::NotFound("batch"));
         }
-        let tasks = read::tasks_since(&self.db, &self.state, queue_id, since).await?;
+        let tasks = read::tasks_since(&self.db, queue_id, since).await?;
         Ok(Changes {
             queue,
-            tasks,
+            tasks: self.with_live_progress(tasks),
             revision,
         })
     }
@@ -285,18 +260,10 @@ impl Access {
     }
 }
 
-/// Which stored image of a task.
 /// A stored image as it is served: its bytes, type and a download name after the original.
 pub struct ImageFile {
     pub bytes: bytes::Bytes,
     pub mime: &'static str,
     /// `Content-Disposition`, naming the file after the uploaded one ("beach-result.png").
     pub disposition: String,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum ImageKind {
-    Original,
-    Result,
-    Version(i64),
 }

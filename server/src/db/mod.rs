@@ -112,6 +112,11 @@ pub async fn migrate(db: &Db) -> Result<()> {
     migrated.map_err(|e| crate::Error::Internal(format!("migration failed: {e}")))
 }
 
+/// Answers whether the database takes a query.
+pub async fn ping(db: &Db) -> std::result::Result<(), sqlx::Error> {
+    query("SELECT 1").execute(db).await.map(drop)
+}
+
 /// Starts a write transaction. On SQLite it takes the write lock at once, so two writers never
 /// deadlock upgrading read locks; on PostgreSQL it is READ COMMITTED, and a transaction that
 /// reads before it writes locks what it reads (`FOR UPDATE`).

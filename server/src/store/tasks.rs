@@ -403,10 +403,19 @@ async fn end_run(db: &Db, queue_id: i64, query: db::Query) -> Result<bool> {
 /// whose attempts are used up; only expired leases, so a live process's runs are never taken.
 /// Returns the batches touched.
 async fn reap_expired(tx: &mut Tx, now: i64, max_attempts: i64) -> Result<Vec<i64>> {
-    let expired: Vec<(i64, i64, i64)> = db::query(
-        "SELECT id, queue_id, attempts FROM batch_tasks
-         WHERE status = 'processing' AND (lease_until IS NULL OR lease_until < $1)",
-    )
+    let expired: Vec<(i64, i64, i64)> = db::query(match tx.backend() {
+        Backend::Sqlite => {
+            "SELECT id, queue_id, attempts FROM batch_tasks
+             WHERE status = 'processing' AND (lease_until IS NULL OR lease_until < $1)"
+        }
+        // A row another writer holds is being cancelled, finished or renewed: not this
+        // reaper's, and waiting for it could deadlock with a writer of several tasks.
+        Backend::Postgres => {
+            "SELECT id, queue_id, attempts FROM batch_tasks
+             WHERE status = 'processing' AND (lease_until IS NULL OR lease_until < $1)
+             ORDER BY id FOR UPDATE SKIP LOCKED"
+        }
+    })
     .bind(now)
     .fetch_all(&mut *tx)
     .await?;

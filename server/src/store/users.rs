@@ -1,5 +1,7 @@
 //! `users`: accounts, looked up by id or by name whatever its case.
 
+use app::types::AdminUser;
+
 use crate::{
     Result,
     db::{self, Db, Tx},
@@ -70,4 +72,76 @@ pub async fn count_admins(db: &Db) -> Result<i64> {
         .fetch_one(db)
         .await?;
     Ok(admins)
+}
+
+const ADMIN_USER_SQL: &str = "SELECT u.id, u.username, u.is_admin, u.credits, u.created_at,
+       (SELECT COUNT(*) FROM batch_queues q WHERE q.user_id = u.id) AS batches
+     FROM users u";
+
+#[derive(sqlx::FromRow)]
+struct AdminUserRow {
+    id: i64,
+    username: String,
+    is_admin: bool,
+    credits: i64,
+    created_at: String,
+    batches: i64,
+}
+
+impl From<AdminUserRow> for AdminUser {
+    fn from(row: AdminUserRow) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            is_admin: row.is_admin,
+            credits: row.credits,
+            batches: row.batches,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// Every user with their balance, role and number of batches, oldest account first.
+pub async fn list_for_admin(db: &Db) -> Result<Vec<AdminUser>> {
+    let sql = format!("{ADMIN_USER_SQL} ORDER BY u.id");
+    let rows: Vec<AdminUserRow> = db::query(sqlx::AssertSqlSafe(sql)).fetch_all(db).await?;
+    Ok(rows.into_iter().map(AdminUser::from).collect())
+}
+
+/// One user as the admin's list shows them.
+pub async fn get_for_admin(db: &Db, user_id: i64) -> Result<Option<AdminUser>> {
+    let sql = format!("{ADMIN_USER_SQL} WHERE u.id = $1");
+    let row: Option<AdminUserRow> = db::query(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(AdminUser::from))
+}
+
+/// A user's balance, read in `tx`.
+pub async fn balance(tx: &mut Tx, user_id: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = db::query("SELECT credits FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(tx)
+        .await?;
+    Ok(row.map(|(credits,)| credits))
+}
+
+/// Whether a user is an administrator, read in `tx`.
+pub async fn is_admin(tx: &mut Tx, user_id: i64) -> Result<bool> {
+    let row: Option<(bool,)> = db::query("SELECT is_admin FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(tx)
+        .await?;
+    Ok(matches!(row, Some((true,))))
+}
+
+/// Gives or takes a user's administrator role; false when there is no such user.
+pub async fn set_admin(tx: &mut Tx, user_id: i64, is_admin: bool) -> Result<bool> {
+    let done = db::query("UPDATE users SET is_admin = $1 WHERE id = $2")
+        .bind(is_admin)
+        .bind(user_id)
+        .execute(tx)
+        .await?;
+    Ok(done > 0)
 }

@@ -98,22 +98,18 @@ impl From<VersionRow> for VersionView {
     }
 }
 
-/// A task with its versions; `progress` (this process's latest report of a run it holds) goes
-/// before the one stored.
-pub fn task_view(
-    row: TaskRow,
-    progress: Option<f64>,
-    versions: Vec<VersionView>,
-) -> Result<TaskView> {
+/// A task with its versions.
+pub fn task_view(row: TaskRow, versions: Vec<VersionView>) -> Result<TaskView> {
     let status = status(&row.status)?;
-    let progress = progress.or(row.progress);
     Ok(TaskView {
         original_image_url: format!("/api/batch/task/{}/original", row.id),
         generated_image_url: row
             .generated_image_url
             .as_ref()
             .map(|_| format!("/api/batch/task/{}/result", row.id)),
-        progress: (status == Status::Processing).then_some(progress).flatten(),
+        progress: (status == Status::Processing)
+            .then_some(row.progress)
+            .flatten(),
         status,
         id: row.id,
         queue_id: row.queue_id,

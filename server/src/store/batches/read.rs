@@ -1,14 +1,14 @@
-//! Reading batches and tasks into their wire types.
+//! Reading batches and tasks into their wire types. A task's progress is the one last written
+//! to its row; the process running it may know a fresher one.
 
 use std::collections::HashMap;
 
 use app::types::{BatchView, TaskView, VersionView};
 
-use super::views::{QUEUE_COLUMNS, QueueRow, TASK_COLUMNS, TaskRow, VersionRow, task_view};
+use super::rows::{QUEUE_COLUMNS, QueueRow, TASK_COLUMNS, TaskRow, VersionRow, task_view};
 use crate::{
     Error, Result,
     db::{self, Db},
-    queue::QueueState,
 };
 
 pub async fn queue(db: &Db, queue_id: i64) -> Result<BatchView> {
@@ -28,7 +28,7 @@ pub async fn queue_at(db: &Db, queue_id: i64) -> Result<(BatchView, i64)> {
     Ok((row.try_into()?, revision))
 }
 
-pub async fn task(db: &Db, state: &QueueState, task_id: i64) -> Result<TaskView> {
+pub async fn task(db: &Db, task_id: i64) -> Result<TaskView> {
     let sql = format!("SELECT {TASK_COLUMNS} FROM batch_tasks WHERE id = $1");
     let row: TaskRow = db::query(sqlx::AssertSqlSafe(sql))
         .bind(task_id)
@@ -40,21 +40,16 @@ pub async fn task(db: &Db, state: &QueueState, task_id: i64) -> Result<TaskView>
         .into_iter()
         .map(VersionView::from)
         .collect();
-    task_view(row, state.progress(task_id), versions)
+    task_view(row, versions)
 }
 
-pub async fn tasks(db: &Db, state: &QueueState, queue_id: i64) -> Result<Vec<TaskView>> {
-    tasks_since(db, state, queue_id, None).await
+pub async fn tasks(db: &Db, queue_id: i64) -> Result<Vec<TaskView>> {
+    tasks_since(db, queue_id, None).await
 }
 
 /// A batch's tasks, or with `since` only those changed after that revision (in the order they
 /// changed).
-pub async fn tasks_since(
-    db: &Db,
-    state: &QueueState,
-    queue_id: i64,
-    since: Option<i64>,
-) -> Result<Vec<TaskView>> {
+pub async fn tasks_since(db: &Db, queue_id: i64, since: Option<i64>) -> Result<Vec<TaskView>> {
     let sql = format!(
         "SELECT {TASK_COLUMNS} FROM batch_tasks WHERE queue_id = $1 AND ($2 IS NULL OR revision > $2)
          ORDER BY {}",
@@ -87,8 +82,7 @@ pub async fn tasks_since(
     rows.into_iter()
         .map(|row| {
             let versions = by_task.remove(&row.id).unwrap_or_default();
-            let progress = state.progress(row.id);
-            task_view(row, progress, versions)
+            task_view(row, versions)
         })
         .collect()
 }
