@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use integration_tests::{
-    Backend, TestDir, TestServer, json_response,
+    Backend, TestDir, TestServer,
     fixtures::{borrowed, pngs},
+    json_response,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -95,6 +96,9 @@ async fn on_postgres_an_edit_and_a_cancel_of_one_batch_at_once_both_succeed() {
     .fetch_one(&db)
     .await
     .expect("balance");
-    assert_eq!(balance, ledger, "every change of the balance is in the ledger");
+    assert_eq!(
+        balance, ledger,
+        "every change of the balance is in the ledger"
+    );
     db.close().await;
 }

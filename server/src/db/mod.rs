@@ -85,6 +85,7 @@ pub async fn connect(url: &Secret<String>) -> Result<Db> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
@@ -98,6 +99,7 @@ pub async fn connect(url: &Secret<String>) -> Result<Db> {
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     Ok(Db::Sqlite(pool))

@@ -1,6 +1,7 @@
 //! The durable queue: a dispatcher that claims due tasks while fewer than the global limit run,
 //! and the runs themselves (provider call, storing the result, retry or failure).
 
+mod endings;
 mod events;
 mod lease;
 mod relay;

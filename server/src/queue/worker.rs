@@ -15,12 +15,17 @@ use tracing::Instrument;
 
 mod run;
 
-use super::{Events, MAX_ATTEMPTS, QueueState, RetryPolicy, RunKeys, lease::Lease, relay::Relay};
+use super::{
+    Events, MAX_ATTEMPTS, QueueState, RetryPolicy, RunKeys,
+    endings::{self, EndedRuns, Endings},
+    lease::Lease,
+    relay::Relay,
+};
 use crate::{
     db::Db,
     providers::Models,
     storage::Storage,
-    store::tasks as store,
+    store::tasks::{self as store, Claimer},
     wakeups::{self, Wakeup},
 };
 
@@ -47,6 +52,10 @@ pub struct Worker {
     /// Changes of the global limit made through this process.
     limit: watch::Receiver<u32>,
     events: Events,
+    /// Where runs record how they ended, for the dispatcher's next turn.
+    endings: Endings,
+    /// The dispatcher's end of `endings`, taken when it starts.
+    ended_runs: Arc<std::sync::Mutex<Option<EndedRuns>>>,
     state: QueueState,
     config: Arc<WorkerConfig>,
     owner: Arc<str>,
@@ -69,7 +78,10 @@ impl Worker {
             std::process::id(),
             crate::auth::tokens::random_token()
         );
+        let (endings, ended_runs) = endings::channel();
         Self {
+            endings,
+            ended_runs: Arc::new(std::sync::Mutex::new(Some(ended_runs))),
             db,
             storage,
             models,
@@ -89,6 +101,11 @@ impl Worker {
     /// Claims and runs tasks until `shutdown` fires, then lets running calls finish for the grace
     /// period and hands the rest back to the queue.
     pub async fn run(self, shutdown: CancellationToken) {
+        let taken = self.ended_runs.lock().ok().and_then(|mut runs| runs.take());
+        let Some(mut ended_runs) = taken else {
+            tracing::error!("the queue's dispatcher was started twice");
+            return;
+        };
         let relay = Relay::new(self.db.clone(), self.events.clone());
         tokio::spawn(relay.run(shutdown.clone()));
         let mut limit = self.limit.clone();
@@ -105,21 +122,22 @@ impl Worker {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let runs_cancel = CancellationToken::new();
         let mut runs = JoinSet::new();
-        // The limit the last claim read. While this process alone fills it, a finished run's
-        // wake-up is the only reason to look; the tick and a local change look regardless.
+        let mut ended = Vec::new();
+        // The limit the last claim read. While this process alone fills it, a finished run is
+        // the only reason to look; the tick and a local change look regardless.
         let mut known_limit = usize::MAX;
         let mut look_anyway = true;
 
         loop {
             while let Some(done) = runs.try_join_next() {
-                if let Err(error) = done {
-                    tracing::error!(%error, "a task run panicked");
-                }
+                log_panic(done);
             }
+            ended_runs.take_waiting(&mut ended);
             let room = self.state.running_count() < known_limit;
-            if !shutdown.is_cancelled()
-                && (room || look_anyway)
-                && let Some(limit) = self.claim_and_start(&mut runs, &runs_cancel).await
+            let claim = !shutdown.is_cancelled() && (room || look_anyway || !ended.is_empty());
+            if let Some(limit) = self
+                .take_turn(std::mem::take(&mut ended), claim, &mut runs, &runs_cancel)
+                .await
             {
                 known_limit = limit as usize;
             }
@@ -127,15 +145,12 @@ impl Worker {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = self.state.woken() => {}
+                () = ended_runs.wait(&mut ended) => {}
                 changed = limit.changed() => {
                     if changed.is_err() { break; }
                     look_anyway = true;
                 }
-                Some(done) = runs.join_next(), if !runs.is_empty() => {
-                    if let Err(error) = done {
-                        tracing::error!(%error, "a task run panicked");
-                    }
-                }
+                Some(done) = runs.join_next(), if !runs.is_empty() => log_panic(done),
                 Some(wakeup) = wakeups.recv() => match wakeup {
                     Wakeup::Work => look_anyway = true,
                     // The listener hands batch changes to the live streams itself.
@@ -157,35 +172,55 @@ impl Worker {
         );
         let grace = tokio::time::sleep(self.config.shutdown_grace);
         tokio::pin!(grace);
+        let mut handing_back = false;
+        // The runs still record how they ended (those cut off at the end of the grace period as
+        // handed back) through this loop's turns.
         loop {
+            self.take_turn(std::mem::take(&mut ended), false, &mut runs, &runs_cancel)
+                .await;
             tokio::select! {
-                next = runs.join_next() => if next.is_none() { break },
-                () = &mut grace => {
+                next = runs.join_next() => match next {
+                    Some(done) => log_panic(done),
+                    None => break,
+                },
+                () = ended_runs.wait(&mut ended) => {}
+                () = &mut grace, if !handing_back => {
                     tracing::warn!(running = runs.len(), "grace period over: handing unfinished tasks back");
                     runs_cancel.cancel();
-                    while runs.join_next().await.is_some() {}
-                    break;
+                    handing_back = true;
                 }
             }
         }
     }
 
-    /// Claims what the global limit leaves room for and starts a run for each; returns the limit
-    /// the claim read.
-    async fn claim_and_start(
+    /// Writes the ends of `ended` and, if `claim`, claims what the global limit leaves room for
+    /// and starts a run for each, all in one turn; returns the limit the claim read.
+    async fn take_turn(
         &self,
+        ended: Vec<endings::Ended>,
+        claim: bool,
         runs: &mut JoinSet<()>,
         runs_cancel: &CancellationToken,
     ) -> Option<u32> {
+        if ended.is_empty() && !claim {
+            return None;
+        }
         let granted = Instant::now();
-        let claims = match store::claim(&self.db, &self.owner, self.lease_ms(), MAX_ATTEMPTS).await
-        {
+        let claimer = Claimer {
+            owner: &self.owner,
+            lease_ms: self.lease_ms(),
+            max_attempts: MAX_ATTEMPTS,
+        };
+        let claims = match endings::write_turn(&self.db, ended, claim.then_some(&claimer)).await {
             Ok(claims) => claims,
             Err(error) => {
-                tracing::error!(%error, "claiming tasks failed");
+                tracing::error!(%error, "a turn of the queue failed");
                 return None;
             }
         };
+        if !claim {
+            return None;
+        }
         if !claims.tasks.is_empty() {
             tracing::debug!(
                 claimed = claims.tasks.len(),
@@ -235,5 +270,11 @@ impl Worker {
             }
             Err(error) => tracing::warn!(%error, "checking running tasks failed"),
         }
+    }
+}
+
+fn log_panic(done: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = done {
+        tracing::error!(%error, "a task run panicked");
     }
 }

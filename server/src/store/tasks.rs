@@ -3,13 +3,17 @@
 
 use sqlx::FromRow;
 
+mod claim;
+mod ending;
 #[cfg(test)]
 mod tests;
+
+pub use claim::{Claimer, Claims};
+pub use ending::{Ending, Outcome};
 
 use crate::{
     Result,
     db::{self, Backend, Db, Tx},
-    store,
     wakeups::{self, Wakeup},
 };
 
@@ -123,117 +127,66 @@ pub async fn record_progress(db: &Db, task: &Claimed, progress: f64) -> Result<b
     Ok(true)
 }
 
-/// What one claim did: the tasks it leased (at most the free room under the global limit) and
-/// the batches whose expired leases it took back.
+/// What one turn of a dispatcher wrote.
 #[derive(Debug, Default)]
-pub struct Claims {
-    pub tasks: Vec<Claimed>,
-    pub reaped: Vec<i64>,
-    /// The global limit as the claim read it.
-    pub limit: u32,
+pub struct Turn {
+    /// For each run ended, in the order given, whether its claim still held.
+    pub held: Vec<bool>,
+    pub claims: Claims,
 }
 
-/// The PostgreSQL advisory lock the claim holds for its transaction ("imgbatch" in ASCII).
-const CLAIM_LOCK: i64 = 0x0069_6d67_6261_7463;
-
-/// Leases due tasks up to the global limit, counted over every process sharing the database.
+/// One turn of a dispatcher, in one transaction: records how `runs` ended, then (for a
+/// `claimer`) claims what the global limit leaves room for; each batch touched is recounted
+/// once, and all of it is one commit. Under load the runs that ended meanwhile and the claims
+/// that replace them share a turn, instead of a transaction and a lock of their batch each.
 ///
-/// One write transaction under one lock (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
-/// [`CLAIM_LOCK`]) first takes back tasks whose lease expired, then counts what runs, then claims
-/// at most `limit − running` tasks: each time the oldest waiting task of the user with the fewest
-/// tasks running, so one user's many batches cannot starve another's. Every claim takes the task's next fence.
-pub async fn claim(db: &Db, owner: &str, lease_ms: i64, max_attempts: i64) -> Result<Claims> {
-    let now = db::now_millis();
+/// On PostgreSQL the claim lock comes first, then the ended tasks in id order, then the
+/// batches in id order: no other writer waits for the claim lock while holding a task or a
+/// batch, and every writer takes tasks before their batch.
+pub async fn turn(
+    db: &Db,
+    runs: &[(&Claimed, &Ending)],
+    claimer: Option<&Claimer<'_>>,
+) -> Result<Turn> {
     let mut tx = db::begin_write(db).await?;
-    if tx.backend() == Backend::Postgres {
-        // One claimer at a time across every instance: without it two claimers could both see
-        // the same free room under the limit and together overshoot it.
-        db::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(CLAIM_LOCK)
-            .execute(&mut tx)
-            .await?;
+    if claimer.is_some() {
+        claim::lock_claims(&mut tx).await?;
     }
-    let reaped = reap_expired(&mut tx, now, max_attempts).await?;
-    let limit = store::settings::concurrency(&mut tx).await?;
-    let (running,): (i64,) =
-        db::query("SELECT COUNT(*) FROM batch_tasks WHERE status = 'processing'")
-            .fetch_one(&mut tx)
-            .await?;
-    let mut tasks = Vec::new();
-    for _ in running..i64::from(limit) {
-        let Some(task) = claim_next(&mut tx, owner, now, lease_ms).await? else {
-            break;
-        };
-        tasks.push(task);
-    }
-    let mut touched: Vec<i64> = tasks
+    let held = ending::write_ends(&mut tx, runs).await?;
+    let claims = match claimer {
+        Some(claimer) => claim::claim_in(&mut tx, claimer).await?,
+        None => Claims::default(),
+    };
+    let mut touched: Vec<i64> = runs
         .iter()
-        .map(|t| t.queue_id)
-        .chain(reaped.iter().copied())
+        .zip(&held)
+        .filter(|(_, held)| **held)
+        .map(|((task, _), _)| task.queue_id)
+        .chain(claims.tasks.iter().map(|task| task.queue_id))
+        .chain(claims.reaped.iter().copied())
         .collect();
+    if touched.is_empty() {
+        return Ok(Turn { held, claims });
+    }
     touched.sort_unstable();
     touched.dedup();
     for queue_id in touched {
         recompute_batch(&mut tx, queue_id).await?;
     }
     tx.commit().await?;
-    Ok(Claims {
-        tasks,
-        reaped,
-        limit,
-    })
+    Ok(Turn { held, claims })
 }
 
-/// The claim of one task: the oldest due task of the user with the fewest running. The users with
-/// waiting work are found by one index seek each (a loose index scan), then each one's oldest due
-/// task, so the cost grows with the users waiting, not the tasks.
-macro_rules! claim_next_sql {
-    ($lock:literal) => {
-        concat!(
-            "WITH RECURSIVE waiting(user_id) AS (
-           SELECT MIN(user_id) FROM batch_tasks WHERE status = 'pending'
-           UNION ALL
-           SELECT (SELECT MIN(user_id) FROM batch_tasks WHERE status = 'pending' AND user_id > w.user_id)
-           FROM waiting w WHERE w.user_id IS NOT NULL
-         ), heads AS (
-           SELECT (SELECT t.id FROM batch_tasks t
-                   WHERE t.status = 'pending' AND t.user_id = w.user_id AND t.next_run_at <= $3
-                   ORDER BY t.queue_id, t.position, t.id LIMIT 1) AS id
-           FROM waiting w WHERE w.user_id IS NOT NULL
-         ), running AS (
-           SELECT user_id, COUNT(*) AS n FROM batch_tasks WHERE status = 'processing' GROUP BY user_id
-         )
-         UPDATE batch_tasks SET status = 'processing', attempts = attempts + 1, charge = 0,
-           fence = fence + 1, lease_owner = $1, lease_until = $2,
-           started_at = COALESCE(started_at, $3),
-           revision = NULL, progress = NULL, updated_at = $4
-         WHERE status = 'pending' AND id = (SELECT t.id FROM heads h JOIN batch_tasks t ON t.id = h.id
-                     LEFT JOIN running r ON r.user_id = t.user_id
-                     ORDER BY COALESCE(r.n, 0), t.queue_id, t.position, t.id LIMIT 1",
-            $lock,
-            ")
-         RETURNING id, queue_id, user_id, prompt, model, source, original_image_url,
-           original_mime, generated_image_url, attempts, version, fence,
-           use_user_key AS used_user_key"
-        )
-    };
+/// Leases due tasks up to the global limit (a [`turn`] that ends no run).
+pub async fn claim(db: &Db, claimer: &Claimer<'_>) -> Result<Claims> {
+    Ok(turn(db, &[], Some(claimer)).await?.claims)
 }
 
-async fn claim_next(tx: &mut Tx, owner: &str, now: i64, lease_ms: i64) -> Result<Option<Claimed>> {
-    let sql = match tx.backend() {
-        Backend::Sqlite => claim_next_sql!(""),
-        // The claim runs under the claim lock, so nothing else claims; other writers (a cancel,
-        // a retry) may hold a task's row, which is then left for the next claim.
-        Backend::Postgres => claim_next_sql!(" FOR UPDATE OF t SKIP LOCKED"),
-    };
-    let task = db::query(sql)
-        .bind(owner)
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(db::now_iso())
-        .fetch_optional(tx)
-        .await?;
-    Ok(task)
+/// Records how one run ended (a [`turn`] that claims nothing); false, and nothing written, when
+/// its claim was over.
+pub async fn end_run(db: &Db, task: &Claimed, ending: &Ending) -> Result<bool> {
+    let turn = turn(db, &[(task, ending)], None).await?;
+    Ok(turn.held.first().copied().unwrap_or(false))
 }
 
 /// Extends a lease; false when the claim that holds `task.fence` is over (the task was
@@ -290,161 +243,4 @@ async fn pairs_by_id(db: &Db, select: &'static str, ids: &[i64]) -> Result<Vec<(
             query.bind(*id)
         });
     Ok(query.fetch_all(db).await?)
-}
-
-/// A finished generation.
-pub struct Outcome<'a> {
-    pub image_key: &'a str,
-    pub image_mime: &'a str,
-    pub image_bytes: i64,
-    pub duration_ms: i64,
-}
-
-/// Records a result as the task's next version; false (and nothing written) when the task was
-/// cancelled or taken over meanwhile.
-pub async fn complete(db: &Db, task: &Claimed, outcome: Outcome<'_>) -> Result<bool> {
-    let mut tx = db::begin_write(db).await?;
-    let done = db::query(
-        "UPDATE batch_tasks SET status = 'completed', generated_image_url = $1, version = version + 1,
-           error_message = NULL, lease_owner = NULL, lease_until = NULL, finished_at = $2,
-           revision = NULL, progress = NULL, updated_at = $5
-         WHERE id = $3 AND fence = $4 AND status = 'processing'",
-    )
-    .bind(outcome.image_key)
-    .bind(db::now_millis())
-    .bind(task.id)
-    .bind(task.fence)
-    .bind(db::now_iso())
-    .execute(&mut tx)
-    .await?;
-    if done == 0 {
-        return Ok(false);
-    }
-    db::query(
-        "INSERT INTO task_versions (task_id, version, prompt, source, image_key, image_mime, duration_ms,
-           used_user_key, image_bytes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(task.id)
-    .bind(task.version + 1)
-    .bind(&task.prompt)
-    .bind(&task.source)
-    .bind(outcome.image_key)
-    .bind(outcome.image_mime)
-    .bind(outcome.duration_ms)
-    .bind(task.used_user_key)
-    .bind(outcome.image_bytes)
-    .execute(&mut tx)
-    .await?;
-    recompute_batch(&mut tx, task.queue_id).await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// Puts a task back for another attempt at `run_at` (Unix ms), keeping the error for display.
-pub async fn retry_later(db: &Db, task: &Claimed, message: &str, run_at: i64) -> Result<bool> {
-    let query = db::query(
-        "UPDATE batch_tasks SET status = 'pending', retry_count = retry_count + 1, next_run_at = $1,
-           error_message = $2, lease_owner = NULL, lease_until = NULL,
-           revision = NULL, progress = NULL, updated_at = $5
-         WHERE id = $3 AND fence = $4 AND status = 'processing'",
-    )
-    .bind(run_at)
-    .bind(message)
-    .bind(task.id)
-    .bind(task.fence)
-    .bind(db::now_iso());
-    end_run(db, task.queue_id, query).await
-}
-
-/// Marks a task failed with the provider's message.
-pub async fn fail(db: &Db, task: &Claimed, message: &str) -> Result<bool> {
-    let query = db::query(
-        "UPDATE batch_tasks SET status = 'failed', error_message = $1, lease_owner = NULL,
-           lease_until = NULL, finished_at = $2, revision = NULL, progress = NULL, updated_at = $5
-         WHERE id = $3 AND fence = $4 AND status = 'processing'",
-    )
-    .bind(message)
-    .bind(db::now_millis())
-    .bind(task.id)
-    .bind(task.fence)
-    .bind(db::now_iso());
-    end_run(db, task.queue_id, query).await
-}
-
-/// Hands a task back unfinished (shutdown): the interrupted attempt does not count.
-pub async fn release(db: &Db, task: &Claimed) -> Result<bool> {
-    let query = db::query(
-        "UPDATE batch_tasks SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
-           lease_owner = NULL, lease_until = NULL, next_run_at = 0,
-           revision = NULL, progress = NULL, updated_at = $3
-         WHERE id = $1 AND fence = $2 AND status = 'processing'",
-    )
-    .bind(task.id)
-    .bind(task.fence)
-    .bind(db::now_iso());
-    end_run(db, task.queue_id, query).await
-}
-
-/// Applies the update that ends a run (guarded by its fence) together with its batch's
-/// counters; false, and nothing written, when the claim was over.
-async fn end_run(db: &Db, queue_id: i64, query: db::Query) -> Result<bool> {
-    let mut tx = db::begin_write(db).await?;
-    let done = query.execute(&mut tx).await?;
-    if done == 0 {
-        return Ok(false);
-    }
-    recompute_batch(&mut tx, queue_id).await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// Returns tasks whose lease ran out (their process died or stalled) to the queue, or fails those
-/// whose attempts are used up; only expired leases, so a live process's runs are never taken.
-/// Returns the batches touched.
-async fn reap_expired(tx: &mut Tx, now: i64, max_attempts: i64) -> Result<Vec<i64>> {
-    let expired: Vec<(i64, i64, i64)> = db::query(match tx.backend() {
-        Backend::Sqlite => {
-            "SELECT id, queue_id, attempts FROM batch_tasks
-             WHERE status = 'processing' AND (lease_until IS NULL OR lease_until < $1)"
-        }
-        // A row another writer holds is being cancelled, finished or renewed: not this
-        // reaper's, and waiting for it could deadlock with a writer of several tasks.
-        Backend::Postgres => {
-            "SELECT id, queue_id, attempts FROM batch_tasks
-             WHERE status = 'processing' AND (lease_until IS NULL OR lease_until < $1)
-             ORDER BY id FOR UPDATE SKIP LOCKED"
-        }
-    })
-    .bind(now)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut queues = Vec::new();
-    for (task_id, queue_id, attempts) in expired {
-        if attempts >= max_attempts {
-            db::query(
-                "UPDATE batch_tasks SET status = 'failed', lease_owner = NULL, lease_until = NULL,
-                   error_message = 'the server stopped while this image was being processed',
-                   finished_at = $1, revision = NULL, progress = NULL, updated_at = $3 WHERE id = $2",
-            )
-            .bind(now)
-            .bind(task_id)
-            .bind(db::now_iso())
-            .execute(&mut *tx)
-            .await?;
-        } else {
-            db::query(
-                "UPDATE batch_tasks SET status = 'pending', lease_owner = NULL, lease_until = NULL,
-                   next_run_at = 0, revision = NULL, progress = NULL, updated_at = $2 WHERE id = $1",
-            )
-            .bind(task_id)
-            .bind(db::now_iso())
-            .execute(&mut *tx)
-            .await?;
-        }
-        if !queues.contains(&queue_id) {
-            queues.push(queue_id);
-        }
-    }
-    Ok(queues)
 }

@@ -2,7 +2,8 @@
 //! batch makespan against the ideal, queue overhead with an instant provider, the upload of a
 //! full 50 × 10 MB batch, and abusive uploads (8 at once, each 50 decompression bombs). Run with
 //! `make bench` (after a release build); `bench abuse` runs only the last, `bench queue` only the
-//! queue overhead (on SQLite and on PostgreSQL).
+//! queue overhead (on SQLite and on PostgreSQL; `bench queue postgres 2` one database and one
+//! number of processes).
 
 use std::{
     io::Cursor,
@@ -28,7 +29,10 @@ async fn main() -> BenchResult<()> {
             return Ok(());
         }
         Some("queue") => {
-            overhead_row(&mut report).await?;
+            // `queue [sqlite|postgres] [processes]` narrows the run to one database, one count.
+            let only = std::env::args().nth(2);
+            let processes = std::env::args().nth(3).and_then(|n| n.parse().ok());
+            overhead_rows(&mut report, only.as_deref(), processes).await?;
             std::io::Write::write_all(&mut std::io::stdout(), report.as_bytes())?;
             return Ok(());
         }
@@ -46,7 +50,7 @@ async fn main() -> BenchResult<()> {
         ));
         eprintln!("makespan c={concurrency} jitter={jitter}: {measured:?} (ideal {ideal:?})");
     }
-    overhead_row(&mut report).await?;
+    overhead_rows(&mut report, None, None).await?;
     let upload = upload().await?;
     report.push_str(&format!(
         "| upload of 50 × {:.1} MB PNG | one request | accepted in **{:.2} s**; server peak RSS **{} MB** (idle {} MB) |\n",
@@ -64,12 +68,22 @@ async fn main() -> BenchResult<()> {
 
 /// The queue's throughput with one, two and three processes sharing one SQLite file, then one
 /// PostgreSQL database (at `IMGBATCH_TEST_POSTGRES_URL`, by default the local server).
-async fn overhead_row(report: &mut String) -> BenchResult<()> {
-    for (backend, name) in [
-        (Backend::Sqlite, "one SQLite file"),
-        (Backend::Postgres, "one PostgreSQL database"),
+async fn overhead_rows(
+    report: &mut String,
+    only: Option<&str>,
+    count: Option<usize>,
+) -> BenchResult<()> {
+    for (backend, key, name) in [
+        (Backend::Sqlite, "sqlite", "one SQLite file"),
+        (Backend::Postgres, "postgres", "one PostgreSQL database"),
     ] {
+        if only.is_some_and(|only| only != key) {
+            continue;
+        }
         for processes in 1..=3 {
+            if count.is_some_and(|count| count != processes) {
+                continue;
+            }
             let overhead = queue_overhead(backend, processes).await?;
             report.push_str(&format!(
                 "| queue overhead, 2,000 tasks, instant provider | concurrency 10, {processes} process(es) on {name} | **{:.0} tasks/s**; claim-to-call p50 {} ms, p99 {} ms |\n",

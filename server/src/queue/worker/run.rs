@@ -16,7 +16,7 @@ use crate::{
     providers::{GenerateRequest, ProviderError},
     queue::{MAX_ATTEMPTS, lease::Lease},
     storage::Storage,
-    store::tasks::{self as store, Claimed, Outcome},
+    store::tasks::{self as store, Claimed, Ending, Outcome},
 };
 
 impl Worker {
@@ -202,12 +202,16 @@ impl Worker {
         let key = Storage::result_key(task.id, task.fence, extension);
         self.storage.put(&key, bytes).await?;
         let outcome = Outcome {
-            image_key: &key,
+            image_key: key.clone(),
             image_mime: mime,
             image_bytes,
             duration_ms: elapsed.as_millis() as i64,
         };
-        if store::complete(&self.db, task, outcome).await? {
+        if self
+            .endings
+            .record(task, Ending::Completed(outcome))
+            .await?
+        {
             tracing::info!(elapsed_ms = elapsed.as_millis() as u64, "task completed");
         } else {
             tracing::info!(
@@ -225,11 +229,12 @@ impl Worker {
                 let delay = self.config.retry.delay(task.attempts, retry_after);
                 tracing::warn!(%message, retry_in_ms = delay.as_millis() as u64, "attempt failed, will retry");
                 let run_at = db::now_millis() + delay.as_millis() as i64;
-                store::retry_later(&self.db, task, &message, run_at).await?;
+                let ending = Ending::RetryAt { message, run_at };
+                self.endings.record(task, ending).await?;
             }
             _ => {
                 tracing::warn!(%message, "task failed");
-                store::fail(&self.db, task, &message).await?;
+                self.endings.record(task, Ending::Failed(message)).await?;
             }
         }
         Ok(())
@@ -237,6 +242,6 @@ impl Worker {
 
     /// Cancelled by the owner (the database already says so) or stopped by shutdown.
     async fn interrupted(&self, task: &Claimed) -> Result<()> {
-        store::release(&self.db, task).await.map(drop)
+        self.endings.record(task, Ending::Released).await.map(drop)
     }
 }

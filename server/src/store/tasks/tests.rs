@@ -31,6 +31,7 @@ on_both!(
     a_single_user_keeps_fifo_across_batches,
     tasks_waiting_for_a_retry_are_not_claimed_early,
     every_change_stamps_its_tasks_with_the_batch_revision,
+    a_turn_ends_several_runs_and_skips_stale_claims,
 );
 
 const LEASE_MS: i64 = 30_000;
@@ -125,19 +126,22 @@ impl Fixture {
     }
 }
 
-fn outcome() -> Outcome<'static> {
-    Outcome {
-        image_key: "results/aa/1-1-aa.png",
+fn completed() -> Ending {
+    Ending::Completed(Outcome {
+        image_key: "results/aa/1-1-aa.png".to_owned(),
         image_mime: "image/png",
         image_bytes: 10,
         duration_ms: 5,
-    }
+    })
 }
 
 async fn claim_all(db: &Db, owner: &str) -> Claims {
-    claim(db, owner, LEASE_MS, MAX_ATTEMPTS)
-        .await
-        .expect("claim")
+    let claimer = Claimer {
+        owner,
+        lease_ms: LEASE_MS,
+        max_attempts: MAX_ATTEMPTS,
+    };
+    claim(db, &claimer).await.expect("claim")
 }
 
 async fn claims_only_up_to_the_limit_counted_across_processes(backend: TestBackend) {
@@ -155,7 +159,7 @@ async fn claims_only_up_to_the_limit_counted_across_processes(backend: TestBacke
     );
 
     assert!(
-        complete(&fx.db, &first.tasks[0], outcome())
+        end_run(&fx.db, &first.tasks[0], &completed())
             .await
             .expect("complete")
     );
@@ -189,14 +193,33 @@ async fn a_stale_claim_writes_nothing_even_from_the_same_owner(backend: TestBack
             .await
             .expect("heartbeat")
     );
-    assert!(!complete(&fx.db, &stale, outcome()).await.expect("complete"));
-    assert!(!fail(&fx.db, &stale, "boom").await.expect("fail"));
     assert!(
-        !retry_later(&fx.db, &stale, "later", 0)
+        !end_run(&fx.db, &stale, &completed())
             .await
-            .expect("retry")
+            .expect("complete")
     );
-    assert!(!release(&fx.db, &stale).await.expect("release"));
+    assert!(
+        !end_run(&fx.db, &stale, &Ending::Failed("boom".to_owned()))
+            .await
+            .expect("fail")
+    );
+    assert!(
+        !end_run(
+            &fx.db,
+            &stale,
+            &Ending::RetryAt {
+                message: "later".to_owned(),
+                run_at: 0
+            }
+        )
+        .await
+        .expect("retry")
+    );
+    assert!(
+        !end_run(&fx.db, &stale, &Ending::Released)
+            .await
+            .expect("release")
+    );
     assert_eq!(fx.status(ids[0]).await, ("processing".to_owned(), 0));
     let (versions,): (i64,) = db::query("SELECT COUNT(*) FROM task_versions")
         .fetch_one(&fx.db)
@@ -209,7 +232,11 @@ async fn a_stale_claim_writes_nothing_even_from_the_same_owner(backend: TestBack
             .await
             .expect("heartbeat")
     );
-    assert!(complete(&fx.db, &fresh, outcome()).await.expect("complete"));
+    assert!(
+        end_run(&fx.db, &fresh, &completed())
+            .await
+            .expect("complete")
+    );
     assert_eq!(fx.status(ids[0]).await, ("completed".to_owned(), 1));
 }
 
@@ -256,11 +283,11 @@ async fn the_user_with_fewest_running_goes_first_and_each_user_in_order(backend:
     let bobs = fx.batch(bob, 5).await;
 
     let first = claim_all(&fx.db, "a").await.tasks;
-    let order: Vec<i64> = first.iter().map(|t| t.id).collect();
+    let claimed: Vec<i64> = first.iter().map(|t| t.id).collect();
     assert_eq!(
-        order,
-        vec![alices[0], bobs[0], alices[1], bobs[1]],
-        "alternating, each user in upload order"
+        claimed,
+        vec![alices[0], alices[1], bobs[0], bobs[1]],
+        "as if alternating: each user's two oldest"
     );
 
     // Alice already holds the slots when Bob arrives: the next free slot is his.
@@ -274,7 +301,7 @@ async fn the_user_with_fewest_running_goes_first_and_each_user_in_order(backend:
     assert!(running.iter().all(|t| t.user_id == alice));
     let bobs = fx.batch(bob, 5).await;
     assert!(
-        complete(&fx.db, &running[0], outcome())
+        end_run(&fx.db, &running[0], &completed())
             .await
             .expect("complete")
     );
@@ -305,12 +332,19 @@ async fn tasks_waiting_for_a_retry_are_not_claimed_early(backend: TestBackend) {
     assert_eq!(claimed.len(), 2);
     let later = db::now_millis() + 60_000;
     assert!(
-        retry_later(&fx.db, &claimed[0], "busy", later)
-            .await
-            .expect("retry")
+        end_run(
+            &fx.db,
+            &claimed[0],
+            &Ending::RetryAt {
+                message: "busy".to_owned(),
+                run_at: later
+            }
+        )
+        .await
+        .expect("retry")
     );
     assert!(
-        complete(&fx.db, &claimed[1], outcome())
+        end_run(&fx.db, &claimed[1], &completed())
             .await
             .expect("complete")
     );
@@ -359,7 +393,7 @@ async fn every_change_stamps_its_tasks_with_the_batch_revision(backend: TestBack
     );
 
     assert!(
-        complete(&fx.db, &claimed[1], outcome())
+        end_run(&fx.db, &claimed[1], &completed())
             .await
             .expect("complete")
     );
@@ -384,4 +418,67 @@ async fn every_change_stamps_its_tasks_with_the_batch_revision(backend: TestBack
         "a lapsed run's progress is not written"
     );
     assert_eq!(revisions(&fx.db, queue_id).await.0, 4);
+}
+
+async fn a_turn_ends_several_runs_and_skips_stale_claims(backend: TestBackend) {
+    let fx = Fixture::new(backend).await;
+    let (alice, bob) = (fx.user("alice").await, fx.user("bob").await);
+    fx.batch(alice, 2).await;
+    fx.batch(bob, 2).await;
+    fx.set_limit(4).await;
+    let mut claimed = claim_all(&fx.db, "a").await.tasks;
+    claimed.sort_by_key(|task| task.id);
+    assert_eq!(claimed.len(), 4);
+    let mut stale = claimed[0].clone();
+    stale.fence -= 1;
+    let failed = Ending::Failed("boom".to_owned());
+    let retry = Ending::RetryAt {
+        message: "busy".to_owned(),
+        run_at: 0,
+    };
+    let done = completed();
+    // Given out of id order, as runs happen to finish.
+    let runs = [
+        (&claimed[3], &done),
+        (&stale, &done),
+        (&claimed[1], &failed),
+        (&claimed[2], &retry),
+    ];
+    let held = turn(&fx.db, &runs, None).await.expect("end runs").held;
+    assert_eq!(held, vec![true, false, true, true], "in the order given");
+    assert_eq!(fx.status(claimed[0].id).await, ("processing".to_owned(), 0));
+    assert_eq!(fx.status(claimed[1].id).await, ("failed".to_owned(), 0));
+    assert_eq!(fx.status(claimed[2].id).await, ("pending".to_owned(), 0));
+    assert_eq!(fx.status(claimed[3].id).await, ("completed".to_owned(), 1));
+    let counts: Vec<(i64, i64, String)> =
+        db::query("SELECT completed_images, failed_images, status FROM batch_queues ORDER BY id")
+            .fetch_all(&fx.db)
+            .await
+            .expect("batches");
+    assert_eq!(
+        counts,
+        vec![
+            (0, 1, "processing".to_owned()),
+            (1, 0, "processing".to_owned())
+        ],
+        "each batch recounted"
+    );
+
+    // A turn that ends runs and claims: the freed room is taken at once.
+    let claimer = Claimer {
+        owner: "a",
+        lease_ms: LEASE_MS,
+        max_attempts: MAX_ATTEMPTS,
+    };
+    let ended = turn(&fx.db, &[(&claimed[0], &done)], Some(&claimer))
+        .await
+        .expect("turn");
+    assert_eq!(ended.held, vec![true]);
+    let ids: Vec<i64> = ended.claims.tasks.iter().map(|task| task.id).collect();
+    assert_eq!(
+        ids,
+        vec![claimed[2].id],
+        "the one task waiting, in the room left"
+    );
+    assert_eq!(fx.status(claimed[0].id).await, ("completed".to_owned(), 1));
 }
