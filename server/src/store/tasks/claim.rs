@@ -33,8 +33,9 @@ const CLAIM_LOCK: i64 = 0x0069_6d67_6261_7463;
 
 /// Leases due tasks up to the global limit, counted over every process sharing the database.
 ///
-/// One write transaction under one lock (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
-/// [`CLAIM_LOCK`]) first takes back tasks whose lease expired, then counts what runs, then claims
+/// Inside a write transaction that holds the claim lock (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
+/// [`CLAIM_LOCK`] through [`lock_claims`]): first takes back tasks whose lease expired, then
+/// counts what runs, then claims
 /// at most `limit − running` tasks: as if each were the oldest waiting task of the user with the
 /// fewest tasks running, so one user's many batches cannot starve another's. Every claim takes
 /// the task's next fence; the tasks come in id order.
