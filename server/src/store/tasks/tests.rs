@@ -450,6 +450,16 @@ async fn a_turn_ends_several_runs_and_skips_stale_claims(backend: TestBackend) {
     assert_eq!(fx.status(claimed[1].id).await, ("failed".to_owned(), 0));
     assert_eq!(fx.status(claimed[2].id).await, ("pending".to_owned(), 0));
     assert_eq!(fx.status(claimed[3].id).await, ("completed".to_owned(), 1));
+    let versions: Vec<(i64, i64)> =
+        db::query("SELECT task_id, version FROM task_versions ORDER BY task_id")
+            .fetch_all(&fx.db)
+            .await
+            .expect("versions");
+    assert_eq!(
+        versions,
+        vec![(claimed[3].id, 1)],
+        "a version for the result that held, none for the stale one"
+    );
     let counts: Vec<(i64, i64, String)> =
         db::query("SELECT completed_images, failed_images, status FROM batch_queues ORDER BY id")
             .fetch_all(&fx.db)
