@@ -1,5 +1,5 @@
-//! The dispatcher: claims due tasks while the global limit leaves room, starts a run for each,
-//! and follows wake-ups, the poll and the shutdown.
+//! The dispatcher: in turns, writes how runs ended and claims due tasks while the global limit
+//! leaves room, starts a run for each, and follows wake-ups, the poll and the shutdown.
 
 use std::{
     sync::Arc,

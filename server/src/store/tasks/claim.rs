@@ -33,12 +33,11 @@ const CLAIM_LOCK: i64 = 0x0069_6d67_6261_7463;
 
 /// Leases due tasks up to the global limit, counted over every process sharing the database.
 ///
-/// Inside a write transaction that holds the claim lock (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's
-/// [`CLAIM_LOCK`] through [`lock_claims`]): first takes back tasks whose lease expired, then
-/// counts what runs, then claims
-/// at most `limit − running` tasks: as if each were the oldest waiting task of the user with the
-/// fewest tasks running, so one user's many batches cannot starve another's. Every claim takes
-/// the task's next fence; the tasks come in id order.
+/// Inside a write transaction that holds the claim lock (SQLite's `BEGIN IMMEDIATE`,
+/// PostgreSQL's [`CLAIM_LOCK`] through [`lock_claims`]): first takes back tasks whose lease
+/// expired, then counts what runs, then claims at most `limit − running` tasks: as if each were
+/// the oldest waiting task of the user with the fewest tasks running, so one user's many batches
+/// cannot starve another's. Every claim takes the task's next fence; the tasks come in id order.
 ///
 /// The batches a caller must recount afterwards are those of the tasks claimed and of
 /// [`Claims::reaped`].
@@ -145,11 +144,11 @@ async fn claim_up_to(
         // PostgreSQL's planner (which cannot know how few there are) may scan every waiting
         // task instead, and the index it scans holds an entry for every status a task had
         // until it is vacuumed. Each user's tasks come in the order of `batch_tasks_user_queue`,
-        // so the scan for them stops after the room's worth. A row is claimed only if it still waits once
-        // locked (the lock reads its latest version; `OFFSET 0` keeps that test out of the
-        // lookup, where it would bring the status index back), and stays locked for the update. The claim
-        // runs under the claim lock, so nothing else claims; other writers (a cancel, a retry)
-        // may hold a task's row, which is then left for the next claim.
+        // so the scan for them stops after the room's worth. A row is claimed only if it still
+        // waits once locked (the lock reads its latest version; `OFFSET 0` keeps that test out
+        // of the lookup, where it would bring the status index back), and stays locked for the
+        // update. The claim runs under the claim lock, so nothing else claims; other writers (a
+        // cancel, a retry) may hold a task's row, which is then left for the next claim.
         Backend::Postgres => claim_sql!(
             "candidates AS (
                SELECT x.id, x.user_id, x.queue_id, x.position FROM waiting w
