@@ -6,10 +6,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::Status;
 
+mod wire;
+
 /// A rule the request broke, with the numbers and names the reader needs to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 // Externally tagged (`{"not_enough_credits":{…}}`, or `"prompt_empty"`): an internally tagged
-// enum makes serde buffer every field, which costs the WebAssembly bundle about 30 KB.
+// enum makes serde buffer every field, which costs the WebAssembly bundle about 30 KB. Read back
+// by hand (`wire`), one reader for every rule.
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     /// Only the API's own clients can cause it (a malformed field, a wrong content type); said

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::{AppError, types::UserView};
 
 /// Signs in and stores the session cookie.
-#[server(prefix = "/rpc", endpoint = "login")]
+#[server(prefix = "/rpc", endpoint = "login", output = super::codec::Json)]
 pub async fn login(username: String, password: String) -> Result<UserView, AppError> {
     super::context::with_status(
         async {
@@ -18,7 +18,7 @@ pub async fn login(username: String, password: String) -> Result<UserView, AppEr
 }
 
 /// Creates an account, signs in and stores the session cookie.
-#[server(prefix = "/rpc", endpoint = "register")]
+#[server(prefix = "/rpc", endpoint = "register", output = super::codec::Json)]
 pub async fn register(username: String, password: String) -> Result<UserView, AppError> {
     super::context::with_status(
         async {
@@ -34,7 +34,7 @@ pub async fn register(username: String, password: String) -> Result<UserView, Ap
 
 /// Ends the session (with `everywhere`, every session and API token of the user) and removes
 /// the cookie.
-#[server(prefix = "/rpc", endpoint = "logout")]
+#[server(prefix = "/rpc", endpoint = "logout", output = super::codec::Json)]
 pub async fn logout(everywhere: Option<bool>) -> Result<(), AppError> {
     if let Some(token) = super::context::request_token() {
         let everywhere = everywhere.unwrap_or(false);
@@ -47,7 +47,7 @@ pub async fn logout(everywhere: Option<bool>) -> Result<(), AppError> {
 }
 
 /// The signed-in user, or `None` for a visitor.
-#[server(prefix = "/rpc", endpoint = "me")]
+#[server(prefix = "/rpc", endpoint = "me", output = super::codec::Json)]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let Some(token) = super::context::request_token() else {
         return Ok(None);

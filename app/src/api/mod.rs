@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod auth;
 mod batches;
+pub mod codec;
 #[cfg(feature = "ssr")]
 mod context;
 

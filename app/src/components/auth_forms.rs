@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
+use super::{ErrorLine, PostForm};
 use crate::{
-    components::ErrorLine,
+    api::{Login, Register},
     i18n::{Messages, use_t},
     state::use_session,
 };
@@ -51,19 +52,19 @@ pub fn AuthForms() -> impl IntoView {
                 when=move || registering.get()
                 fallback=move || {
                     view! {
-                        <ActionForm action=login attr:aria-label=move || t().sign_in>
+                        <PostForm action=login read=|f| Login { username: f.text("username"), password: f.text("password") } attr:aria-label=move || t().sign_in>
                             <Credentials t registering=false />
                             <ErrorLine error=login_error />
                             <SubmitButton label=move || t().sign_in pending=login.pending() />
-                        </ActionForm>
+                        </PostForm>
                     }
                 }
             >
-                <ActionForm action=register attr:aria-label=move || t().create_account>
+                <PostForm action=register read=|f| Register { username: f.text("username"), password: f.text("password") } attr:aria-label=move || t().create_account>
                     <Credentials t registering=true />
                     <ErrorLine error=register_error />
                     <SubmitButton label=move || t().create_account pending=register.pending() />
-                </ActionForm>
+                </PostForm>
             </Show>
         </section>
     }

@@ -1,7 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
+use super::PostForm;
 use crate::{
+    api::Logout,
     i18n::{switch_lang, use_lang, use_t},
     state::use_session,
     types::UserView,
@@ -89,14 +91,14 @@ fn Nav(user: UserView) -> impl IntoView {
             >
                 {move || (t().credits)(session.balance(&balance_user))}
             </span>
-            <ActionForm action=session.logout>
+            <PostForm action=session.logout read=|_| Logout { everywhere: None }>
                 <button
                     type="submit"
                     class="rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
                 >
                     {move || t().sign_out}
                 </button>
-            </ActionForm>
+            </PostForm>
         </div>
     }
     .into_any()

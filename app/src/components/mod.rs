@@ -5,6 +5,7 @@ mod confirm;
 mod guard;
 mod header;
 mod notice;
+mod post_form;
 mod status;
 
 pub use auth_forms::AuthForms;
@@ -12,4 +13,5 @@ pub use confirm::ConfirmButton;
 pub use guard::RequireUser;
 pub use header::Header;
 pub use notice::{ErrorLine, LoadFailed, Loading, Notice, describe};
+pub use post_form::PostForm;
 pub use status::StatusBadge;

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 
 use crate::{
     AppError,
-    api::{self, DeleteKey, SetKey},
-    components::{ErrorLine, LoadFailed, Loading, RequireUser},
+    api::{self, DeleteKey, Logout, SetKey},
+    components::{ErrorLine, LoadFailed, Loading, PostForm, RequireUser},
     i18n::use_t,
     state::use_session,
     types::{KeyStatus, UserView},
@@ -92,7 +92,7 @@ fn Sessions() -> impl IntoView {
         <section class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="sessions-title">
             <h2 id="sessions-title" class="font-medium">{move || t().sessions}</h2>
             <p class="mt-1 text-sm text-slate-600">{move || t().sessions_hint}</p>
-            <ActionForm action=session.logout attr:class="mt-3">
+            <PostForm action=session.logout read=|_| Logout { everywhere: Some(true) } attr:class="mt-3">
                 <input type="hidden" name="everywhere" value="true" />
                 <button
                     type="submit"
@@ -100,7 +100,7 @@ fn Sessions() -> impl IntoView {
                 >
                     {move || t().sign_out_everywhere}
                 </button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
     .into_any()
@@ -160,7 +160,7 @@ fn KeyRow(
                     {key.masked.clone().unwrap_or_else(|| t().no_key.to_owned())}
                 </span>
             </p>
-            <ActionForm action=set_key attr:class="mt-2 flex gap-2">
+            <PostForm action=set_key read=|f| SetKey { provider: f.text("provider"), api_key: f.text("api_key") } attr:class="mt-2 flex gap-2">
                 <input type="hidden" name="provider" value=provider.clone() />
                 <label class="sr-only" for=input_id.clone()>{move || t().api_key}</label>
                 <input
@@ -178,14 +178,14 @@ fn KeyRow(
                         move || if has { t().replace_key } else { t().save_key }
                     }
                 </button>
-            </ActionForm>
+            </PostForm>
             {key.has_key.then(|| {
                 let provider = delete_provider;
                 view! {
-                    <ActionForm action=delete_key attr:class="mt-2">
+                    <PostForm action=delete_key read=|f| DeleteKey { provider: f.text("provider") } attr:class="mt-2">
                         <input type="hidden" name="provider" value=provider />
                         <button type="submit" class="text-sm text-red-700 hover:underline">{move || t().remove_key}</button>
-                    </ActionForm>
+                    </PostForm>
                 }
             })}
             <ErrorLine error />

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{self, SetConcurrency},
-    components::{ErrorLine, Loading, Notice},
+    components::{ErrorLine, Loading, Notice, PostForm},
     i18n::use_t,
 };
 
@@ -22,7 +22,7 @@ pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
             {move || Suspend::new(async move {
                 queue.await.ok().map(|now| {
                     view! {
-                        <ActionForm action=save attr:class="mt-3 flex flex-wrap items-end gap-3">
+                        <PostForm action=save read=|f| SetConcurrency { concurrency: f.text("concurrency").trim().parse().unwrap_or(0) } attr:class="mt-3 flex flex-wrap items-end gap-3">
                             <label class="text-sm font-medium text-slate-700">
                                 {move || t().concurrency}
                                 <input
@@ -40,7 +40,7 @@ pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
                                 {move || t().save}
                             </button>
                             <p class="text-sm text-slate-600">{move || t().concurrency_hint}</p>
-                        </ActionForm>
+                        </PostForm>
                         <p class="mt-2 text-sm text-slate-700" data-testid="queue-now">
                             {move || (t().running_now)(now.running, now.waiting, now.failed_last_hour)}
                         </p>

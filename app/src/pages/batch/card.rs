@@ -179,7 +179,7 @@ pub fn TaskCard(
 #[component]
 pub fn Compare(before: String, after: String) -> impl IntoView {
     let t = use_t();
-    let split = RwSignal::new(50.0_f64);
+    let split = RwSignal::new(50_u32);
     view! {
         <div class="absolute inset-0 select-none" data-testid="compare">
             <img src=before alt=move || t().before class="absolute inset-0 h-full w-full object-contain" />
@@ -187,11 +187,11 @@ pub fn Compare(before: String, after: String) -> impl IntoView {
                 src=after
                 alt=move || t().after
                 class="absolute inset-0 h-full w-full object-contain"
-                style=move || format!("clip-path: inset(0 0 0 {:.1}%)", split.get())
+                style=move || format!("clip-path: inset(0 0 0 {}%)", split.get())
             />
             <div
                 class="pointer-events-none absolute inset-y-0 w-0.5 bg-white shadow"
-                style=move || format!("left: {:.1}%", split.get())
+                style=move || format!("left: {}%", split.get())
             ></div>
             <span class="absolute left-2 top-2 rounded bg-black/60 px-1.5 text-xs text-white">{move || t().before}</span>
             <span class="absolute right-2 top-2 rounded bg-black/60 px-1.5 text-xs text-white">{move || t().after}</span>
@@ -203,7 +203,8 @@ pub fn Compare(before: String, after: String) -> impl IntoView {
                 class="absolute inset-x-2 bottom-2"
                 prop:value=move || split.get().to_string()
                 on:input=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).parse::<f64>() {
+                    // A range input without a `step` gives whole numbers.
+                    if let Ok(v) = event_target_value(&ev).parse::<u32>() {
                         split.set(v);
                     }
                 }
