@@ -14,15 +14,17 @@ gz() { local total=0; for f in "$@"; do total=$((total + $(gzip -9c "$f" | wc -c
 kb() { echo "$(( ($1 + 512) / 1024 )) KB"; }
 
 base=("$pkg/imgbatch.wasm" "$pkg/imgbatch.js" "$pkg"/__wasm_split.*.js)
-echo "| page | files | raw | gzip -9 |"
-echo "|---|---|---|---|"
-echo "| (main bundle only) | ${#base[@]} | $(kb "$(size "${base[@]}")") | $(kb "$(gz "${base[@]}")") |"
+wasm_gz() { local wasm=(); for f in "$@"; do [[ $f == *.wasm ]] && wasm+=("$f"); done; gz "${wasm[@]}"; }
+row() { echo "| $1 | $(($# - 1)) | $(kb "$(size "${@:2}")") | $(kb "$(gz "${@:2}")") | $(kb "$(wasm_gz "${@:2}")") |"; }
+echo "| page | files | raw | gzip -9 | of it WebAssembly, gzip -9 |"
+echo "|---|---|---|---|---|"
+row "(main bundle only)" "${base[@]}"
 for view in $(python3 -c 'import json,sys; print(" ".join(sorted(json.load(open(sys.argv[1])))))' "$manifest"); do
     mapfile -t chunks < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$manifest" "$view")
     files=("${base[@]}")
     for chunk in "${chunks[@]}"; do files+=("$pkg/$chunk.wasm"); done
     page=$(sed -E 's/^__(.*)_view_[0-9]+$/\1/' <<<"$view")
-    echo "| $page | ${#files[@]} | $(kb "$(size "${files[@]}")") | $(kb "$(gz "${files[@]}")") |"
+    row "$page" "${files[@]}"
 done
 all=("$pkg"/*.wasm "$pkg"/*.js)
-echo "| (everything) | ${#all[@]} | $(kb "$(size "${all[@]}")") | $(kb "$(gz "${all[@]}")") |"
+row "(everything)" "${all[@]}"

@@ -103,8 +103,10 @@ impl Batches {
 
     /// A batch of the caller (or any batch for an admin) with its tasks.
     pub async fn detail(&self, user: &User, queue_id: i64) -> Result<BatchDetail> {
-        let queue = self.owned_queue(user, queue_id, Access::Read).await?;
-        let tasks = read::tasks(&self.db, queue_id).await?;
+        let (queue, tasks) = read::detail(&self.db, queue_id).await?;
+        if !Access::Read.allows(user, queue.user_id) {
+            return Err(Error::NotFound("batch"));
+        }
         Ok(BatchDetail {
             queue,
             tasks: self.with_live_progress(tasks),

@@ -129,6 +129,19 @@ pub async fn begin_write(db: &Db) -> Result<Tx> {
     })
 }
 
+/// Starts a transaction that only reads, all of it from one snapshot: several statements then
+/// see the same committed state (SQLite's deferred transaction keeps the snapshot of its first
+/// read; PostgreSQL's REPEATABLE READ that of its first statement).
+pub async fn begin_read(db: &Db) -> Result<Tx> {
+    Ok(match db {
+        Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN").await?),
+        Db::Postgres(pool) => Tx::Postgres(
+            pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?,
+        ),
+    })
+}
+
 /// Current time in Unix seconds.
 pub fn now_secs() -> i64 {
     now_millis() / 1000

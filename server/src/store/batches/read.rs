@@ -8,7 +8,7 @@ use app::types::{BatchView, TaskView, VersionView};
 use super::rows::{QUEUE_COLUMNS, QueueRow, TASK_COLUMNS, TaskRow, VersionRow, task_view};
 use crate::{
     Error, Result,
-    db::{self, Db},
+    db::{self, Db, On, Tx},
 };
 
 pub async fn queue(db: &Db, queue_id: i64) -> Result<BatchView> {
@@ -18,10 +18,14 @@ pub async fn queue(db: &Db, queue_id: i64) -> Result<BatchView> {
 /// A batch and its revision: every change stamped with that revision or an earlier one has
 /// committed, so tasks read afterwards show at least those changes.
 pub async fn queue_at(db: &Db, queue_id: i64) -> Result<(BatchView, i64)> {
+    queue_in(db, queue_id).await
+}
+
+async fn queue_in<'a>(on: impl Into<On<'a>>, queue_id: i64) -> Result<(BatchView, i64)> {
     let sql = format!("SELECT {QUEUE_COLUMNS} FROM batch_queues WHERE id = $1");
     let row: QueueRow = db::query(sqlx::AssertSqlSafe(sql))
         .bind(queue_id)
-        .fetch_optional(db)
+        .fetch_optional(on)
         .await?
         .ok_or(Error::NotFound("batch"))?;
     let revision = row.revision;
@@ -43,13 +47,25 @@ pub async fn task(db: &Db, task_id: i64) -> Result<TaskView> {
     task_view(row, versions)
 }
 
-pub async fn tasks(db: &Db, queue_id: i64) -> Result<Vec<TaskView>> {
-    tasks_since(db, queue_id, None).await
+/// A batch with its tasks, read from one snapshot: its counters and status agree with them.
+pub async fn detail(db: &Db, queue_id: i64) -> Result<(BatchView, Vec<TaskView>)> {
+    let mut tx = db::begin_read(db).await?;
+    let (queue, _) = queue_in(&mut tx, queue_id).await?;
+    let tasks = tasks_in(&mut tx, queue_id, None).await?;
+    tx.commit().await?;
+    Ok((queue, tasks))
 }
 
 /// A batch's tasks, or with `since` only those changed after that revision (in the order they
-/// changed).
+/// changed); the tasks and their versions from one snapshot.
 pub async fn tasks_since(db: &Db, queue_id: i64, since: Option<i64>) -> Result<Vec<TaskView>> {
+    let mut tx = db::begin_read(db).await?;
+    let tasks = tasks_in(&mut tx, queue_id, since).await?;
+    tx.commit().await?;
+    Ok(tasks)
+}
+
+async fn tasks_in(tx: &mut Tx, queue_id: i64, since: Option<i64>) -> Result<Vec<TaskView>> {
     let sql = format!(
         "SELECT {TASK_COLUMNS} FROM batch_tasks WHERE queue_id = $1 AND ($2 IS NULL OR revision > $2)
          ORDER BY {}",
@@ -58,7 +74,7 @@ pub async fn tasks_since(db: &Db, queue_id: i64, since: Option<i64>) -> Result<V
     let rows: Vec<TaskRow> = db::query(sqlx::AssertSqlSafe(sql))
         .bind(queue_id)
         .bind(since)
-        .fetch_all(db)
+        .fetch_all(&mut *tx)
         .await?;
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -71,7 +87,7 @@ pub async fn tasks_since(db: &Db, queue_id: i64, since: Option<i64>) -> Result<V
     let changed: Vec<VersionRow> = db::query(sqlx::AssertSqlSafe(sql))
         .bind(queue_id)
         .bind(since)
-        .fetch_all(db)
+        .fetch_all(&mut *tx)
         .await?;
     for version in changed {
         by_task
