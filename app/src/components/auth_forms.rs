@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{ErrorLine, PostForm};
+use super::{ErrorLine, PostForm, When};
 use crate::{
     api::{Login, Register},
     i18n::{Messages, use_t},
@@ -48,7 +48,7 @@ pub fn AuthForms() -> impl IntoView {
                     {move || t().create_account}
                 </button>
             </div>
-            <Show
+            <When
                 when=move || registering.get()
                 fallback=move || {
                     view! {
@@ -65,7 +65,7 @@ pub fn AuthForms() -> impl IntoView {
                     <ErrorLine error=register_error />
                     <SubmitButton label=move || t().create_account pending=register.pending() />
                 </PostForm>
-            </Show>
+            </When>
         </section>
     }
     .into_any()

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::When;
 use crate::i18n::{Messages, use_t};
 
 /// A button for an action that cannot be taken back: it asks first, showing the question with
@@ -17,7 +18,7 @@ pub fn ConfirmButton(
     let t = use_t();
     let confirming = RwSignal::new(false);
     view! {
-        <Show
+        <When
             when=move || confirming.get()
             fallback=move || {
                 view! {
@@ -47,6 +48,6 @@ pub fn ConfirmButton(
                     {move || no(t())}
                 </button>
             </div>
-        </Show>
+        </When>
     }
 }

@@ -25,7 +25,7 @@ pub fn Header() -> impl IntoView {
                 </a>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        session.user.await.ok().flatten().map(|user| view! { <Nav user /> })
+                        session.user.await.ok().flatten().map(|user| view! { <Nav user /> }).into_any()
                     })}
                 </Transition>
                 <button

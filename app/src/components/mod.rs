@@ -7,6 +7,7 @@ mod header;
 mod notice;
 mod post_form;
 mod status;
+mod when;
 
 pub use auth_forms::AuthForms;
 pub use confirm::ConfirmButton;
@@ -15,3 +16,4 @@ pub use header::Header;
 pub use notice::{ErrorLine, LoadFailed, Loading, Notice, describe};
 pub use post_form::PostForm;
 pub use status::StatusBadge;
+pub use when::When;

@@ -14,7 +14,7 @@ pub fn HomePage() -> impl IntoView {
                     Ok(Some(_)) => "/batch",
                     _ => "/login",
                 };
-                view! { <Redirect path=target /> }
+                view! { <Redirect path=target /> }.into_any()
             })}
         </Transition>
     }

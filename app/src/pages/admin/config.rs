@@ -45,7 +45,7 @@ pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
                             {move || (t().running_now)(now.running, now.waiting, now.failed_last_hour)}
                         </p>
                     }
-                })
+                }).into_any()
             })}
         </Transition>
         <ErrorLine error />

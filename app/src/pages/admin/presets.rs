@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::{
     AppError,
     api::{self, CreatePreset, DeletePreset, UpdatePreset},
-    components::{ErrorLine, Loading},
+    components::{ErrorLine, Loading, When},
     i18n::use_t,
     types::{PresetChanges, PresetView},
 };
@@ -111,7 +111,7 @@ fn PresetRow(
         "rounded-md px-2 py-1 text-xs ring-1 ring-slate-300 hover:bg-slate-100 disabled:opacity-40";
     view! {
         <li class=if active { "rounded-lg bg-slate-50 p-3" } else { "rounded-lg bg-slate-50 p-3 opacity-70" } data-testid="admin-preset">
-            <Show
+            <When
                 when=move || editing.get()
                 fallback=move || view! {
                     <p class="text-sm">
@@ -136,9 +136,9 @@ fn PresetRow(
                         <textarea rows="2" class="mt-0.5 block w-full rounded border border-slate-300 px-2 py-1 text-sm" prop:value=move || content.get() on:input=move |ev| content.set(event_target_value(&ev))></textarea>
                     </label>
                 </div>
-            </Show>
+            </When>
             <div class="mt-2 flex flex-wrap gap-1.5">
-                <Show
+                <When
                     when=move || editing.get()
                     fallback=move || view! { <button type="button" class=button on:click=move |_| editing.set(true)>{move || t().edit}</button> }
                 >
@@ -163,7 +163,7 @@ fn PresetRow(
                     <button type="button" class=button on:click=discard>
                         {move || t().cancel}
                     </button>
-                </Show>
+                </When>
                 <button
                     type="button"
                     class=button
@@ -179,7 +179,7 @@ fn PresetRow(
                 <button type="button" class=button disabled={index + 1 >= count} on:click=move |_| move_to(index + 1)>
                     {move || t().move_down}
                 </button>
-                <Show
+                <When
                     when=move || confirming.get()
                     fallback=move || view! { <button type="button" class="rounded-md px-2 py-1 text-xs text-red-700 ring-1 ring-red-300 hover:bg-red-50" on:click=move |_| confirming.set(true)>{move || t().delete}</button> }
                 >
@@ -190,7 +190,7 @@ fn PresetRow(
                         </button>
                         <button type="button" class=button on:click=move |_| confirming.set(false)>{move || t().keep}</button>
                     </span>
-                </Show>
+                </When>
             </div>
         </li>
     }

@@ -7,7 +7,7 @@ use super::live::LiveBatch;
 use crate::{
     AppError,
     api::retry_task,
-    components::{ErrorLine, Notice, StatusBadge},
+    components::{ErrorLine, Notice, StatusBadge, When},
     i18n::use_t,
     types::{Status, TaskView},
 };
@@ -90,7 +90,7 @@ pub fn TaskCard(
                         }
                     }
                 }}
-                <Show when=move || status.get() == Status::Processing>
+                <When when=move || status.get() == Status::Processing>
                     <div class="absolute inset-x-0 bottom-0 h-1.5 bg-blue-100">
                         <div
                             class="h-full bg-blue-600 transition-all"
@@ -100,7 +100,7 @@ pub fn TaskCard(
                             }
                         ></div>
                     </div>
-                </Show>
+                </When>
             </div>
             <div class="flex flex-1 flex-col gap-1.5 p-3">
                 <p class="truncate text-sm font-medium text-slate-800" title=name>
@@ -108,15 +108,15 @@ pub fn TaskCard(
                 </p>
                 <div class="flex flex-wrap items-center gap-2 text-xs text-slate-600">
                     <StatusBadge status />
-                    <Show when=move || {
+                    <When when=move || {
                         matches!(status.get(), Status::Processing | Status::Failed)
                             && task.with(|t| t.attempt > 0)
                     }>
                         <span data-testid="attempt">{move || (t().attempt)(task.with(|t| t.attempt))}</span>
-                    </Show>
-                    <Show when=move || task.with(|t| t.version > 1)>
+                    </When>
+                    <When when=move || task.with(|t| t.version > 1)>
                         <span>{move || format!("v{}", task.with(|t| t.version))}</span>
-                    </Show>
+                    </When>
                 </div>
                 {move || {
                     task.with(|t| t.error_message.clone())
@@ -130,7 +130,7 @@ pub fn TaskCard(
                         })
                 }}
                 <div class="mt-auto flex flex-wrap gap-1.5 pt-1 text-xs">
-                    <Show when=move || status.get() == Status::Failed>
+                    <When when=move || status.get() == Status::Failed>
                         <button
                             type="button"
                             class="rounded-md bg-red-600 px-2 py-1 font-medium text-white hover:bg-red-500"
@@ -138,8 +138,8 @@ pub fn TaskCard(
                         >
                             {move || t().retry}
                         </button>
-                    </Show>
-                    <Show when=move || status.get().is_finished()>
+                    </When>
+                    <When when=move || status.get().is_finished()>
                         <button
                             type="button"
                             class="rounded-md px-2 py-1 font-medium text-indigo-700 ring-1 ring-indigo-300 hover:bg-indigo-50"
@@ -147,8 +147,8 @@ pub fn TaskCard(
                         >
                             {move || t().edit}
                         </button>
-                    </Show>
-                    <Show when=move || task.with(|t| t.generated_image_url.is_some())>
+                    </When>
+                    <When when=move || task.with(|t| t.generated_image_url.is_some())>
                         <button
                             type="button"
                             class="rounded-md px-2 py-1 text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
@@ -165,7 +165,7 @@ pub fn TaskCard(
                         >
                             {move || t().download}
                         </a>
-                    </Show>
+                    </When>
                 </div>
                 <ErrorLine error=error />
                 <Notice message=notice small=true />

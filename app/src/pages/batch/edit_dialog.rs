@@ -10,7 +10,7 @@ use super::{
 use crate::{
     AppError,
     api::edit_task,
-    components::{ErrorLine, Notice, StatusBadge},
+    components::{ErrorLine, Notice, StatusBadge, When},
     i18n::use_t,
     state::use_session,
     types::{EditSource, Status},
@@ -153,7 +153,7 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
                                         {t().regenerate}
                                     </button>
                                     <span class="text-sm text-slate-600">{move || (t().edit_cost)(free())}</span>
-                                    <Show when=move || task().is_some_and(|t| t.status == Status::Processing)>
+                                    <When when=move || task().is_some_and(|t| t.status == Status::Processing)>
                                         <span class="text-sm text-blue-800">
                                             {move || {
                                                 task()
@@ -162,7 +162,7 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
                                                     .unwrap_or_default()
                                             }}
                                         </span>
-                                    </Show>
+                                    </When>
                                 </div>
                                 <ErrorLine error=error />
                                 <Notice message=Signal::derive(move || notice.get().map(str::to_owned)) />

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     AppError,
     api::cancel_batch,
-    components::{ConfirmButton, ErrorLine, Notice, StatusBadge},
+    components::{ConfirmButton, ErrorLine, Notice, StatusBadge, When},
     i18n::use_t,
     state::use_session,
 };
@@ -92,11 +92,11 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
                     <span class="text-lg font-semibold tabular-nums" data-testid="done-total">
                         {move || (t().done_of)(done(), total())}
                     </span>
-                    <Show when=move || { failed() > 0 }>
+                    <When when=move || { failed() > 0 }>
                         <span class="font-medium text-red-700" data-testid="failed-count">
                             {move || (t().failed_count)(failed())}
                         </span>
-                    </Show>
+                    </When>
                     <span class="text-slate-600" data-testid="eta">{eta}</span>
                     <span class="ml-auto text-xs text-slate-500">
                         {move || match live.feed.get() {
@@ -125,7 +125,7 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
                 </div>
             </div>
             <div class="mt-4 flex flex-wrap items-center gap-2">
-                <Show when=move || { done() > 0 }>
+                <When when=move || { done() > 0 }>
                     <a
                         class="rounded-lg bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700"
                         href=move || format!("/api/batch/queue/{}/download", batch.with(|b| b.id))
@@ -134,8 +134,8 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
                     >
                         {move || t().download_all}
                     </a>
-                </Show>
-                <Show when=move || !batch.with(|b| b.status.is_finished())>
+                </When>
+                <When when=move || !batch.with(|b| b.status.is_finished())>
                     <ConfirmButton
                         label=|t| t.cancel_batch
                         question=|t| t.cancel_confirm
@@ -144,7 +144,7 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
                         button_class="rounded-lg px-3 py-1.5 text-sm font-medium text-red-700 ring-1 ring-red-300 hover:bg-red-50"
                         on_confirm=cancel
                     />
-                </Show>
+                </When>
                 <div class="ml-auto">
                     <DeleteBatch id=Signal::derive(move || batch.with(|b| b.id)) />
                 </div>

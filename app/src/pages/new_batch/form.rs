@@ -12,7 +12,7 @@ use crate::{
     AppError,
     api::{models, presets},
     browser::xhr::{Failure, Upload},
-    components::{ErrorLine, Notice},
+    components::{ErrorLine, Notice, When},
     i18n::use_t,
     state::use_session,
     types::{BatchCreated, ModelView, UserView},
@@ -200,6 +200,7 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
                                         }
                                     })
                                     .collect_view()
+                                    .into_any()
                             })}
                         </select>
                     </Transition>
@@ -230,6 +231,7 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
                                         view! { <option value=m.id.clone()>{name}</option> }
                                     })
                                     .collect_view()
+                                    .into_any()
                             })}
                         </select>
                     </Transition>
@@ -319,9 +321,9 @@ pub fn NewBatch(user: UserView) -> impl IntoView {
                             .into_any()
                     }
                 }}
-                <Show when=move || { prompt.get().trim().is_empty() && count() > 0 }>
+                <When when=move || { prompt.get().trim().is_empty() && count() > 0 }>
                     <p class="text-sm text-slate-600">{move || t().prompt_required}</p>
-                </Show>
+                </When>
                 <ErrorLine error=error />
                 <Notice message=Signal::derive(move || notice.get().map(str::to_owned)) />
             </form>

@@ -5,7 +5,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
 use super::selection::{MAX_IMAGES, Problem, Selection, human_size};
-use crate::{browser::files, i18n::use_t};
+use crate::{browser::files, components::When, i18n::use_t};
 
 /// Takes a dragged folder, dragged files, or files and folders from the two pickers.
 #[component]
@@ -124,7 +124,7 @@ fn Thumbnails(selection: Selection) -> impl IntoView {
                         }
                     }}
                 </p>
-                <Show when=move || !selection.files.with(Vec::is_empty)>
+                <When when=move || !selection.files.with(Vec::is_empty)>
                     <button
                         type="button"
                         class="rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100"
@@ -132,7 +132,7 @@ fn Thumbnails(selection: Selection) -> impl IntoView {
                     >
                         {move || t().clear_all}
                     </button>
-                </Show>
+                </When>
             </div>
             {move || {
                 too_many()
