@@ -5,6 +5,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod browser;
+mod calls;
 mod components;
 #[cfg(feature = "ssr")]
 pub mod csp;

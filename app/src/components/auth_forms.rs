@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use super::{ErrorLine, PostForm, When};
 use crate::{
@@ -52,7 +52,7 @@ pub fn AuthForms() -> impl IntoView {
                 when=move || registering.get()
                 fallback=move || {
                     view! {
-                        <PostForm action=login read=|f| Login { username: f.text("username"), password: f.text("password") } attr:aria-label=move || t().sign_in>
+                        <PostForm action=Login::url() submit=move |f| { login.dispatch(Login { username: f.text("username"), password: f.text("password") }); } attr:aria-label=move || t().sign_in>
                             <Credentials t registering=false />
                             <ErrorLine error=login_error />
                             <SubmitButton label=move || t().sign_in pending=login.pending() />
@@ -60,7 +60,7 @@ pub fn AuthForms() -> impl IntoView {
                     }
                 }
             >
-                <PostForm action=register read=|f| Register { username: f.text("username"), password: f.text("password") } attr:aria-label=move || t().create_account>
+                <PostForm action=Register::url() submit=move |f| { register.dispatch(Register { username: f.text("username"), password: f.text("password") }); } attr:aria-label=move || t().create_account>
                     <Credentials t registering=true />
                     <ErrorLine error=register_error />
                     <SubmitButton label=move || t().create_account pending=register.pending() />

@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::{components::A, hooks::use_location};
 
 use super::PostForm;
@@ -91,7 +91,7 @@ fn Nav(user: UserView) -> impl IntoView {
             >
                 {move || (t().credits)(session.balance(&balance_user))}
             </span>
-            <PostForm action=session.logout read=|_| Logout { everywhere: None }>
+            <PostForm action=Logout::url() submit=move |_| { session.logout.dispatch(Logout { everywhere: None }); }>
                 <button
                     type="submit"
                     class="rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100 hover:text-slate-900"

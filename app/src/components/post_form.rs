@@ -1,10 +1,10 @@
 //! A form for a server function: a plain HTML form that posts to the function before the
-//! WebAssembly runs, and dispatches the function's action once it does.
+//! WebAssembly runs, and hands its fields to the page once it does.
 //!
 //! Leptos' `ActionForm` reads the fields with a URL-encoded-form deserializer compiled into the
 //! WebAssembly for every function it serves; each form here names its few fields instead.
 
-use leptos::{ev::SubmitEvent, prelude::*, server_fn::ServerFn};
+use leptos::{ev::SubmitEvent, prelude::*};
 use wasm_bindgen::JsCast;
 
 /// The fields of a submitted form, by `name`.
@@ -18,17 +18,13 @@ impl Fields {
 }
 
 #[component]
-pub fn PostForm<S>(
-    action: ServerAction<S>,
-    /// Builds the function's arguments from the submitted fields.
-    read: fn(&Fields) -> S,
+pub fn PostForm(
+    /// The server function's URL, where the form posts without the WebAssembly.
+    action: &'static str,
+    /// Gets the submitted fields instead, once the WebAssembly runs.
+    submit: impl Fn(Fields) + 'static,
     children: Children,
-) -> impl IntoView
-where
-    S: ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-{
+) -> impl IntoView {
     let on_submit = move |ev: SubmitEvent| {
         if ev.default_prevented() {
             return;
@@ -38,11 +34,11 @@ where
             .target()
             .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok());
         if let Some(data) = form.and_then(|form| web_sys::FormData::new_with_form(&form).ok()) {
-            action.dispatch(read(&Fields(data)));
+            submit(Fields(data));
         }
     };
     view! {
-        <form action=S::url() method="post" on:submit=on_submit>
+        <form action=action method="post" on:submit=on_submit>
             {children()}
         </form>
     }

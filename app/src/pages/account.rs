@@ -1,10 +1,10 @@
 //! `/account`: balance, the credit ledger and the user's own provider keys.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::{
-    AppError,
     api::{self, DeleteKey, Logout, SetKey},
+    calls::Calls,
     components::{ErrorLine, LoadFailed, Loading, PostForm, RequireUser},
     i18n::use_t,
     state::use_session,
@@ -92,7 +92,7 @@ fn Sessions() -> impl IntoView {
         <section class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="sessions-title">
             <h2 id="sessions-title" class="font-medium">{move || t().sessions}</h2>
             <p class="mt-1 text-sm text-slate-600">{move || t().sessions_hint}</p>
-            <PostForm action=session.logout read=|_| Logout { everywhere: Some(true) } attr:class="mt-3">
+            <PostForm action=Logout::url() submit=move |_| { session.logout.dispatch(Logout { everywhere: Some(true) }); } attr:class="mt-3">
                 <input type="hidden" name="everywhere" value="true" />
                 <button
                     type="submit"
@@ -109,12 +109,8 @@ fn Sessions() -> impl IntoView {
 #[component]
 fn Keys() -> impl IntoView {
     let t = use_t();
-    let set_key = ServerAction::<SetKey>::new();
-    let delete_key = ServerAction::<DeleteKey>::new();
-    let keys = Resource::new(
-        move || (set_key.version().get(), delete_key.version().get()),
-        |_| api::keys(),
-    );
+    let calls = Calls::new();
+    let keys = Resource::new(move || calls.finished(), |_| api::keys());
     view! {
         <section class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="keys-title">
             <h2 id="keys-title" class="font-medium">{move || t().api_keys}</h2>
@@ -123,7 +119,7 @@ fn Keys() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match keys.await {
                         Ok(list) if list.is_empty() => view! { <p class="mt-3 text-sm text-slate-600">{move || t().no_key_providers}</p> }.into_any(),
-                        Ok(list) => list.into_iter().map(|k| view! { <KeyRow key=k set_key delete_key /> }).collect_view().into_any(),
+                        Ok(list) => list.into_iter().map(|k| view! { <KeyRow key=k calls /> }).collect_view().into_any(),
                         Err(error) => view! { <LoadFailed error /> }.into_any(),
                     }
                 })}
@@ -134,23 +130,12 @@ fn Keys() -> impl IntoView {
 }
 
 #[component]
-fn KeyRow(
-    key: KeyStatus,
-    set_key: ServerAction<SetKey>,
-    delete_key: ServerAction<DeleteKey>,
-) -> impl IntoView {
+fn KeyRow(key: KeyStatus, calls: Calls) -> impl IntoView {
     let t = use_t();
     let provider = key.provider.clone();
     let input_id = format!("key-{provider}");
     let delete_provider = provider.clone();
-    let error = Signal::derive(move || {
-        set_key
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| delete_key.value().get().and_then(Result::err))
-    });
-    let _: Signal<Option<AppError>> = error;
+    let error = calls.error();
     view! {
         <div class="mt-4 rounded-lg bg-slate-50 p-3">
             <p class="text-sm">
@@ -160,7 +145,7 @@ fn KeyRow(
                     {key.masked.clone().unwrap_or_else(|| t().no_key.to_owned())}
                 </span>
             </p>
-            <PostForm action=set_key read=|f| SetKey { provider: f.text("provider"), api_key: f.text("api_key") } attr:class="mt-2 flex gap-2">
+            <PostForm action=SetKey::url() submit=move |f| calls.run(api::set_key(f.text("provider"), f.text("api_key")), |_| ()) attr:class="mt-2 flex gap-2">
                 <input type="hidden" name="provider" value=provider.clone() />
                 <label class="sr-only" for=input_id.clone()>{move || t().api_key}</label>
                 <input
@@ -182,7 +167,7 @@ fn KeyRow(
             {key.has_key.then(|| {
                 let provider = delete_provider;
                 view! {
-                    <PostForm action=delete_key read=|f| DeleteKey { provider: f.text("provider") } attr:class="mt-2">
+                    <PostForm action=DeleteKey::url() submit=move |f| calls.run(api::delete_key(f.text("provider")), |_| ()) attr:class="mt-2">
                         <input type="hidden" name="provider" value=provider />
                         <button type="submit" class="text-sm text-red-700 hover:underline">{move || t().remove_key}</button>
                     </PostForm>

@@ -1,7 +1,8 @@
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::{
     api::{self, SetConcurrency},
+    calls::Calls,
     components::{ErrorLine, Loading, Notice, PostForm},
     i18n::use_t,
 };
@@ -10,19 +11,23 @@ use crate::{
 #[component]
 pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
     let t = use_t();
-    let save = ServerAction::<SetConcurrency>::new();
+    let calls = Calls::new();
+    let saved = RwSignal::new(false);
     let queue = Resource::new(
-        move || (tick.get(), save.version().get()),
+        move || tick.get().wrapping_add(calls.finished()),
         |_| api::admin_queue(),
     );
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let error = calls.error();
+    let save = move |concurrency| {
+        saved.set(false);
+        calls.run(api::set_concurrency(concurrency), move |_| saved.set(true));
+    };
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 queue.await.ok().map(|now| {
                     view! {
-                        <PostForm action=save read=|f| SetConcurrency { concurrency: f.text("concurrency").trim().parse().unwrap_or(0) } attr:class="mt-3 flex flex-wrap items-end gap-3">
+                        <PostForm action=SetConcurrency::url() submit=move |f| save(f.text("concurrency").trim().parse().unwrap_or(0)) attr:class="mt-3 flex flex-wrap items-end gap-3">
                             <label class="text-sm font-medium text-slate-700">
                                 {move || t().concurrency}
                                 <input
@@ -49,7 +54,7 @@ pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
             })}
         </Transition>
         <ErrorLine error />
-        <Notice message=Signal::derive(move || saved().then(|| t().saved.to_owned())) />
+        <Notice message=Signal::derive(move || saved.get().then(|| t().saved.to_owned())) />
     }
     .into_any()
 }

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use crate::{
-    AppError,
-    api::{self, CreatePreset, DeletePreset, UpdatePreset},
+    api,
+    calls::Calls,
     components::{ErrorLine, Loading, When},
     i18n::use_t,
     types::{PresetChanges, PresetView},
@@ -12,29 +12,14 @@ use crate::{
 #[component]
 pub fn Presets() -> impl IntoView {
     let t = use_t();
-    let create = ServerAction::<CreatePreset>::new();
-    let update = ServerAction::<UpdatePreset>::new();
-    let delete = ServerAction::<DeletePreset>::new();
+    // Changes to the list, and the new-preset form's own (its error shows beside it).
+    let calls = Calls::new();
+    let create = Calls::new();
     let presets = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                update.version().get(),
-                delete.version().get(),
-            )
-        },
+        move || calls.finished().wrapping_add(create.finished()),
         |_| api::all_presets(),
     );
-    let error = Signal::derive(move || {
-        [
-            create.value().get().and_then(|r| r.err()),
-            update.value().get().and_then(|r| r.err()),
-            delete.value().get().and_then(|r| r.err()),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-    });
+    let error = calls.error();
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -50,7 +35,7 @@ pub fn Presets() -> impl IntoView {
                             .enumerate()
                             .map(|(index, preset)| {
                                 let order = order.clone();
-                                view! { <PresetRow preset index order update delete /> }
+                                view! { <PresetRow preset index order calls /> }
                             })
                             .collect_view()}
                     </ul>
@@ -70,8 +55,7 @@ fn PresetRow(
     /// Its place in the list, and every preset's id in list order.
     index: usize,
     order: Vec<i64>,
-    update: ServerAction<UpdatePreset>,
-    delete: ServerAction<DeletePreset>,
+    calls: Calls,
 ) -> impl IntoView {
     let t = use_t();
     let id = preset.id;
@@ -98,13 +82,11 @@ fn PresetRow(
         let id = ids.remove(index);
         ids.insert(to.min(ids.len()), id);
         for (position, id) in ids.into_iter().enumerate() {
-            update.dispatch(UpdatePreset {
-                id,
-                changes: PresetChanges {
-                    sort_order: Some((position as i64 + 1) * 10),
-                    ..Default::default()
-                },
-            });
+            let changes = PresetChanges {
+                sort_order: Some((position as i64 + 1) * 10),
+                ..Default::default()
+            };
+            calls.run(api::update_preset(id, changes), |_| ());
         }
     };
     let button =
@@ -146,15 +128,13 @@ fn PresetRow(
                         type="button"
                         class=button
                         on:click=move |_| {
-                            update.dispatch(UpdatePreset {
-                                id,
-                                changes: PresetChanges {
-                                    title: Some(title.get_untracked()),
-                                    content: Some(content.get_untracked()),
-                                    category: Some(category.get_untracked()),
-                                    ..Default::default()
-                                },
-                            });
+                            let changes = PresetChanges {
+                                title: Some(title.get_untracked()),
+                                content: Some(content.get_untracked()),
+                                category: Some(category.get_untracked()),
+                                ..Default::default()
+                            };
+                            calls.run(api::update_preset(id, changes), |_| ());
                             editing.set(false);
                         }
                     >
@@ -168,7 +148,7 @@ fn PresetRow(
                     type="button"
                     class=button
                     on:click=move |_| {
-                        update.dispatch(UpdatePreset { id, changes: PresetChanges { is_active: Some(!active), ..Default::default() } });
+                        calls.run(api::update_preset(id, PresetChanges { is_active: Some(!active), ..Default::default() }), |_| ());
                     }
                 >
                     {move || if active { t().disable } else { t().enable }}
@@ -185,7 +165,7 @@ fn PresetRow(
                 >
                     <span role="group" class="flex items-center gap-1.5 text-xs text-red-900">
                         {move || t().delete_confirm}
-                        <button type="button" class="rounded-md bg-red-600 px-2 py-1 text-white" on:click=move |_| { delete.dispatch(DeletePreset { id }); }>
+                        <button type="button" class="rounded-md bg-red-600 px-2 py-1 text-white" on:click=move |_| calls.run(api::delete_preset(id), |_| ())>
                             {move || t().delete}
                         </button>
                         <button type="button" class=button on:click=move |_| confirming.set(false)>{move || t().keep}</button>
@@ -198,21 +178,12 @@ fn PresetRow(
 }
 
 #[component]
-fn NewPreset(create: ServerAction<CreatePreset>) -> impl IntoView {
+fn NewPreset(create: Calls) -> impl IntoView {
     let t = use_t();
     let title = RwSignal::new(String::new());
     let content = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
-    let failed: Signal<Option<AppError>> =
-        Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    // A preset that was created empties the form.
-    Effect::new(move |_| {
-        if matches!(create.value().get(), Some(Ok(_))) {
-            title.set(String::new());
-            content.set(String::new());
-            category.set(String::new());
-        }
-    });
+    let failed = create.error();
     let input = "mt-0.5 block w-full rounded border border-slate-300 px-2 py-1 text-sm";
     view! {
         <form
@@ -220,14 +191,18 @@ fn NewPreset(create: ServerAction<CreatePreset>) -> impl IntoView {
             aria-label=move || t().add_preset
             on:submit=move |ev| {
                 ev.prevent_default();
-                create.dispatch(CreatePreset {
-                    preset: PresetChanges {
-                        title: Some(title.get_untracked()),
-                        content: Some(content.get_untracked()),
-                        category: Some(category.get_untracked()),
-                        is_active: Some(true),
-                        sort_order: None,
-                    },
+                let preset = PresetChanges {
+                    title: Some(title.get_untracked()),
+                    content: Some(content.get_untracked()),
+                    category: Some(category.get_untracked()),
+                    is_active: Some(true),
+                    sort_order: None,
+                };
+                // A preset that was created empties the form.
+                create.run(api::create_preset(preset), move |_| {
+                    title.set(String::new());
+                    content.set(String::new());
+                    category.set(String::new());
                 });
             }
         >

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::{self, GrantCredits, SetAdmin},
+    api,
+    calls::Calls,
     components::{ErrorLine, LoadFailed, Loading, Notice},
     i18n::use_t,
     types::AdminUser,
@@ -11,25 +12,15 @@ use crate::{
 #[component]
 pub fn Users() -> impl IntoView {
     let t = use_t();
-    let grant = ServerAction::<GrantCredits>::new();
-    let set_admin = ServerAction::<SetAdmin>::new();
-    let users = Resource::new(
-        move || (grant.version().get(), set_admin.version().get()),
-        |_| api::users(),
-    );
-    let error = Signal::derive(move || {
-        grant
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .or_else(|| set_admin.value().get().and_then(|r| r.err()))
-    });
+    let calls = Calls::new();
+    // Who was last granted credits, and their balance now.
+    let granted = RwSignal::new(None::<(String, i64)>);
+    let users = Resource::new(move || calls.finished(), |_| api::users());
+    let error = calls.error();
     let notice = move || {
-        grant
-            .value()
+        granted
             .get()
-            .and_then(|r| r.ok())
-            .map(|user| (t().granted)(&user.username, user.credits))
+            .map(|(username, credits)| (t().granted)(&username, credits))
     };
     view! {
         <Transition fallback=Loading>
@@ -47,7 +38,7 @@ pub fn Users() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {list.into_iter().map(|user| view! { <UserRow user grant set_admin /> }).collect_view()}
+                                    {list.into_iter().map(|user| view! { <UserRow user calls granted /> }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -65,8 +56,8 @@ pub fn Users() -> impl IntoView {
 #[component]
 fn UserRow(
     user: AdminUser,
-    grant: ServerAction<GrantCredits>,
-    set_admin: ServerAction<SetAdmin>,
+    calls: Calls,
+    granted: RwSignal<Option<(String, i64)>>,
 ) -> impl IntoView {
     let t = use_t();
     let id = user.id;
@@ -81,7 +72,7 @@ fn UserRow(
                 <button
                     type="button"
                     class="ml-2 rounded-md px-2 py-0.5 text-xs ring-1 ring-slate-300 hover:bg-slate-100"
-                    on:click=move |_| { set_admin.dispatch(SetAdmin { user_id: id, is_admin: !is_admin }); }
+                    on:click=move |_| calls.run(api::set_admin(id, !is_admin), |_| ())
                 >
                     {move || if is_admin { t().revoke_admin } else { t().make_admin }}
                 </button>
@@ -93,7 +84,10 @@ fn UserRow(
                     on:submit=move |ev| {
                         ev.prevent_default();
                         if let Ok(amount) = amount.get_untracked().trim().parse::<i64>() {
-                            grant.dispatch(GrantCredits { user_id: id, amount });
+                            granted.set(None);
+                            calls.run(api::grant_credits(id, amount), move |user| {
+                                granted.set(Some((user.username, user.credits)));
+                            });
                         }
                     }
                 >

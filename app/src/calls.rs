@@ -1,0 +1,67 @@
+//! Server-function calls started from a page's buttons and forms: the last one's error, and a
+//! count of finished ones that the resources showing what they change read to load again.
+//!
+//! Leptos' `ServerAction` keeps every function's input and output in signals of their own
+//! types, compiled anew for each function (about 5 KB of WebAssembly apiece); these signals are
+//! the same whatever is called.
+
+use std::future::Future;
+
+use leptos::prelude::*;
+
+use crate::AppError;
+
+#[derive(Clone, Copy)]
+pub struct Calls {
+    finished: RwSignal<u32>,
+    error: RwSignal<Option<AppError>>,
+}
+
+impl Calls {
+    pub fn new() -> Self {
+        Self {
+            finished: RwSignal::new(0),
+            error: RwSignal::new(None),
+        }
+    }
+
+    /// Runs `call` in the browser; `then` gets its answer if it succeeds, and its error is kept
+    /// (until the next call succeeds) if not.
+    pub fn run<T: 'static>(
+        self,
+        call: impl Future<Output = Result<T, AppError>> + 'static,
+        then: impl FnOnce(T) + 'static,
+    ) {
+        leptos::task::spawn_local(async move {
+            let answer = call.await;
+            // The page may have been left meanwhile, taking the signals with it.
+            if self.finished.is_disposed() {
+                return;
+            }
+            match answer {
+                Ok(value) => {
+                    self.error.set(None);
+                    then(value);
+                }
+                Err(error) => self.error.set(Some(error)),
+            }
+            self.finished.update(|n| *n = n.wrapping_add(1));
+        });
+    }
+
+    /// How many calls have finished (tracked): what shows their effect reads it to load again.
+    pub fn finished(self) -> u32 {
+        self.finished.get()
+    }
+
+    /// The last call's error, until a call succeeds.
+    pub fn error(self) -> Signal<Option<AppError>> {
+        self.error.into()
+    }
+}
+
+impl Default for Calls {
+    fn default() -> Self {
+        Self::new()
+    }
+}
