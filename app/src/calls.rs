@@ -1,5 +1,6 @@
-//! Server-function calls started from a page's buttons and forms: the last one's error, and a
-//! count of finished ones that the resources showing what they change read to load again.
+//! Server-function calls started from a page's buttons and forms: whether one is under way, the
+//! last one's error, and a count of finished ones that the resources showing what they change
+//! read to load again.
 //!
 //! Leptos' `ServerAction` keeps every function's input and output in signals of their own
 //! types, compiled anew for each function (about 5 KB of WebAssembly apiece); these signals are
@@ -14,6 +15,7 @@ use crate::AppError;
 #[derive(Clone, Copy)]
 pub struct Calls {
     finished: RwSignal<u32>,
+    running: RwSignal<u32>,
     error: RwSignal<Option<AppError>>,
 }
 
@@ -21,6 +23,7 @@ impl Calls {
     pub fn new() -> Self {
         Self {
             finished: RwSignal::new(0),
+            running: RwSignal::new(0),
             error: RwSignal::new(None),
         }
     }
@@ -32,6 +35,7 @@ impl Calls {
         call: impl Future<Output = Result<T, AppError>> + 'static,
         then: impl FnOnce(T) + 'static,
     ) {
+        self.running.update(|n| *n += 1);
         leptos::task::spawn_local(async move {
             let answer = call.await;
             // The page may have been left meanwhile, taking the signals with it.
@@ -45,6 +49,7 @@ impl Calls {
                 }
                 Err(error) => self.error.set(Some(error)),
             }
+            self.running.update(|n| *n = n.saturating_sub(1));
             self.finished.update(|n| *n = n.wrapping_add(1));
         });
     }
@@ -52,6 +57,11 @@ impl Calls {
     /// How many calls have finished (tracked): what shows their effect reads it to load again.
     pub fn finished(self) -> u32 {
         self.finished.get()
+    }
+
+    /// Whether a call is under way (tracked).
+    pub fn pending(self) -> bool {
+        self.running.get() > 0
     }
 
     /// The last call's error, until a call succeeds.

@@ -4,20 +4,22 @@ use leptos::prelude::*;
 
 use crate::{
     AppError,
-    api::{Login, Logout, Register, current_user},
+    api::{self, current_user},
+    calls::Calls,
     types::UserView,
 };
 
-/// The session and the actions that change it.
+/// The session and the calls that change it.
 #[derive(Clone, Copy)]
 pub struct Session {
     /// The signed-in user as loaded with the page (or after signing in or out).
     pub user: Resource<Result<Option<UserView>, AppError>>,
     /// The balance as last seen (user id, credits), newer than `user` once an action changed it.
     credits: RwSignal<Option<(i64, i64)>>,
-    pub login: ServerAction<Login>,
-    pub register: ServerAction<Register>,
-    pub logout: ServerAction<Logout>,
+    /// Signing in, registering and signing out: under way, and why the last one was refused.
+    pub calls: Calls,
+    /// Counts the calls that changed who is signed in; `user` loads again on each.
+    changed: RwSignal<u32>,
 }
 
 impl Session {
@@ -42,31 +44,41 @@ impl Session {
             _ => loaded,
         }
     }
+
+    // Only a call that succeeded changes who is signed in; a refused attempt keeps the page
+    // (and the form with its message) as it is.
+
+    pub fn sign_in(self, username: String, password: String) {
+        self.calls
+            .run(api::login(username, password), move |_| self.signed());
+    }
+
+    pub fn register(self, username: String, password: String) {
+        self.calls
+            .run(api::register(username, password), move |_| self.signed());
+    }
+
+    /// Signs out here, or (`everywhere`) every session and API token of the user.
+    pub fn sign_out(self, everywhere: bool) {
+        self.calls
+            .run(api::logout(everywhere.then_some(true)), move |_| {
+                self.signed()
+            });
+    }
+
+    fn signed(self) {
+        self.changed.update(|n| *n = n.wrapping_add(1));
+    }
 }
 
 pub fn provide_session() {
-    let login = ServerAction::<Login>::new();
-    let register = ServerAction::<Register>::new();
-    let logout = ServerAction::<Logout>::new();
-    let credits = RwSignal::new(None);
-    // Only an action that succeeded changes who is signed in; a refused attempt keeps the page
-    // (and the form with its message) as it is.
     let changed = RwSignal::new(0_u32);
-    Effect::new(move |_| {
-        let succeeded = matches!(login.value().get(), Some(Ok(_)))
-            || matches!(register.value().get(), Some(Ok(_)))
-            || matches!(logout.value().get(), Some(Ok(_)));
-        if succeeded {
-            changed.update(|n| *n = n.wrapping_add(1));
-        }
-    });
     let user = Resource::new(move || changed.get(), move |_| current_user());
     provide_context(Session {
         user,
-        credits,
-        login,
-        register,
-        logout,
+        credits: RwSignal::new(None),
+        calls: Calls::new(),
+        changed,
     });
 }
 

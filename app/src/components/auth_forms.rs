@@ -13,10 +13,9 @@ use crate::{
 pub fn AuthForms() -> impl IntoView {
     let t = use_t();
     let session = use_session();
-    let (login, register) = (session.login, session.register);
     let registering = RwSignal::new(false);
-    let login_error = Signal::derive(move || login.value().get().and_then(Result::err));
-    let register_error = Signal::derive(move || register.value().get().and_then(Result::err));
+    let error = session.calls.error();
+    let pending = Signal::derive(move || session.calls.pending());
     let tab = |active: bool| {
         if active {
             "flex-1 rounded-md bg-white px-3 py-1.5 text-sm font-medium shadow-sm"
@@ -52,18 +51,18 @@ pub fn AuthForms() -> impl IntoView {
                 when=move || registering.get()
                 fallback=move || {
                     view! {
-                        <PostForm action=Login::url() submit=move |f| { login.dispatch(Login { username: f.text("username"), password: f.text("password") }); } attr:aria-label=move || t().sign_in>
+                        <PostForm action=Login::url() submit=move |f| session.sign_in(f.text("username"), f.text("password")) attr:aria-label=move || t().sign_in>
                             <Credentials t registering=false />
-                            <ErrorLine error=login_error />
-                            <SubmitButton label=move || t().sign_in pending=login.pending() />
+                            <ErrorLine error />
+                            <SubmitButton label=move || t().sign_in pending />
                         </PostForm>
                     }
                 }
             >
-                <PostForm action=Register::url() submit=move |f| { register.dispatch(Register { username: f.text("username"), password: f.text("password") }); } attr:aria-label=move || t().create_account>
+                <PostForm action=Register::url() submit=move |f| session.register(f.text("username"), f.text("password")) attr:aria-label=move || t().create_account>
                     <Credentials t registering=true />
-                    <ErrorLine error=register_error />
-                    <SubmitButton label=move || t().create_account pending=register.pending() />
+                    <ErrorLine error />
+                    <SubmitButton label=move || t().create_account pending />
                 </PostForm>
             </When>
         </section>
@@ -125,7 +124,7 @@ fn Credentials(
 #[component]
 fn SubmitButton(
     label: impl Fn() -> &'static str + Send + Sync + 'static,
-    pending: Memo<bool>,
+    pending: Signal<bool>,
 ) -> impl IntoView {
     view! {
         <button

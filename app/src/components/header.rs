@@ -91,7 +91,7 @@ fn Nav(user: UserView) -> impl IntoView {
             >
                 {move || (t().credits)(session.balance(&balance_user))}
             </span>
-            <PostForm action=Logout::url() submit=move |_| { session.logout.dispatch(Logout { everywhere: None }); }>
+            <PostForm action=Logout::url() submit=move |_| session.sign_out(false)>
                 <button
                     type="submit"
                     class="rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100 hover:text-slate-900"

@@ -92,7 +92,7 @@ fn Sessions() -> impl IntoView {
         <section class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="sessions-title">
             <h2 id="sessions-title" class="font-medium">{move || t().sessions}</h2>
             <p class="mt-1 text-sm text-slate-600">{move || t().sessions_hint}</p>
-            <PostForm action=Logout::url() submit=move |_| { session.logout.dispatch(Logout { everywhere: Some(true) }); } attr:class="mt-3">
+            <PostForm action=Logout::url() submit=move |_| session.sign_out(true) attr:class="mt-3">
                 <input type="hidden" name="everywhere" value="true" />
                 <button
                     type="submit"
