@@ -1,7 +1,8 @@
 //! The edit dialog: a new prompt for one image, regenerated as its next version. A modal
 //! `<dialog>`: the browser traps focus inside and closes it on Escape.
 
-use leptos::{html::Dialog, prelude::*};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::{
     card::{result_url, short_name},
@@ -16,11 +17,18 @@ use crate::{
     types::{EditSource, Status},
 };
 
+const DIALOG_ID: &str = "edit-dialog";
+
+/// The page's one edit dialog, found by its id: a `NodeRef` would compile the renderer's
+/// node-reference code for the dialog element type into the WebAssembly.
+fn dialog_element() -> Option<web_sys::HtmlDialogElement> {
+    document().get_element_by_id(DIALOG_ID)?.dyn_into().ok()
+}
+
 #[component]
 pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoView {
     let t = use_t();
     let session = use_session();
-    let dialog = NodeRef::<Dialog>::new();
     let prompt = RwSignal::new(String::new());
     let source = RwSignal::new(EditSource::Result);
     let error = RwSignal::new(None::<AppError>);
@@ -29,7 +37,7 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
     let task = move || editing.get().and_then(|id| live.task(id)).map(|s| s.get());
 
     Effect::new(move |_| {
-        let Some(dialog) = dialog.get() else {
+        let Some(dialog) = dialog_element() else {
             return;
         };
         match editing.get().and_then(|id| live.task(id)) {
@@ -80,7 +88,7 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
 
     view! {
         <dialog
-            node_ref=dialog
+            id=DIALOG_ID
             aria-labelledby="edit-title"
             class="m-auto max-h-[90vh] w-[min(48rem,calc(100vw-2rem))] overflow-y-auto rounded-2xl p-0 shadow-xl backdrop:bg-slate-900/50"
             on:close=move |_| editing.set(None)

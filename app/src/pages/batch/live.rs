@@ -1,8 +1,6 @@
 //! A batch kept up to date: the batch row and one signal per task, so that a change redraws only
 //! its own card. Fed by the batch's event stream, or by polling when the stream cannot open.
 
-use std::collections::HashMap;
-
 use leptos::prelude::*;
 
 use crate::{
@@ -25,7 +23,8 @@ pub struct LiveBatch {
     pub batch: RwSignal<BatchView>,
     /// Task ids in upload order: the grid's keys.
     pub order: RwSignal<Vec<i64>>,
-    tasks: StoredValue<HashMap<i64, RwSignal<TaskView>>>,
+    /// At most a batch's 50 images: looked up by a scan, which is less WebAssembly than a map.
+    tasks: StoredValue<Vec<(i64, RwSignal<TaskView>)>>,
     pub feed: RwSignal<Feed>,
 }
 
@@ -34,7 +33,7 @@ impl LiveBatch {
         let live = Self {
             batch: RwSignal::new(detail.queue.clone()),
             order: RwSignal::new(Vec::new()),
-            tasks: StoredValue::new(HashMap::new()),
+            tasks: StoredValue::new(Vec::new()),
             feed: RwSignal::new(Feed::Connecting),
         };
         live.apply_snapshot(detail);
@@ -43,7 +42,11 @@ impl LiveBatch {
 
     /// The signal of one task.
     pub fn task(self, id: i64) -> Option<RwSignal<TaskView>> {
-        self.tasks.with_value(|tasks| tasks.get(&id).copied())
+        self.tasks.with_value(|tasks| {
+            tasks
+                .iter()
+                .find_map(|(task, signal)| (*task == id).then_some(*signal))
+        })
     }
 
     /// Milliseconds until the unfinished tasks are done, from how long this batch's finished
@@ -96,7 +99,7 @@ impl LiveBatch {
                 let id = task.id;
                 let signal = RwSignal::new(task);
                 self.tasks.update_value(|tasks| {
-                    tasks.insert(id, signal);
+                    tasks.push((id, signal));
                 });
                 self.order.update(|order| {
                     if !order.contains(&id) {
