@@ -55,8 +55,8 @@ impl Calls {
     }
 
     /// How many calls have finished (tracked): what shows their effect reads it to load again.
-    pub fn finished(self) -> u32 {
-        self.finished.get()
+    pub fn finished(self) -> i64 {
+        i64::from(self.finished.get())
     }
 
     /// Whether a call is under way (tracked).

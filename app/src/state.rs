@@ -73,7 +73,8 @@ impl Session {
 
 pub fn provide_session() {
     let changed = RwSignal::new(0_u32);
-    let user = Resource::new(move || changed.get(), move |_| current_user());
+    // An `i64` like the other resources' keys, so that they share one compiled copy of it.
+    let user = Resource::new(move || i64::from(changed.get()), move |_| current_user());
     provide_context(Session {
         user,
         credits: RwSignal::new(None),

@@ -1,58 +1,130 @@
 //! Reading a [`Problem`] from JSON in the shape serde's derive writes it (`"prompt_empty"`, or
 //! `{"too_many_images":{"max":50}}`). The derive would compile a reader for each of the forty
-//! rules into the WebAssembly; this one reads any rule's fields into one bag of optional values
-//! and then picks the rule by its name.
+//! rules into the WebAssembly; this one reads any rule's fields into a list of named values and
+//! then picks the rule by its name.
 
 use std::fmt;
 
 use serde::{
     Deserialize, Deserializer,
-    de::{self, MapAccess, Visitor},
+    de::{self, MapAccess, SeqAccess, Visitor},
 };
 
 use super::{PresetField, Problem};
 use crate::types::Status;
 
-/// Every field any rule has, by its name on the wire.
-#[derive(Default, Deserialize)]
-struct Fields {
-    message: Option<String>,
-    max: Option<i64>,
-    min: Option<i64>,
-    model: Option<String>,
-    offered: Option<Vec<String>>,
-    file: Option<String>,
-    detail: Option<String>,
-    max_mb: Option<i64>,
-    max_images: Option<i64>,
-    width: Option<i64>,
-    height: Option<i64>,
-    max_side: Option<i64>,
-    max_pixels: Option<i64>,
-    bytes: Option<i64>,
-    from_megapixels: Option<i64>,
-    pixels_per_byte: Option<i64>,
-    field: Option<String>,
-    needed: Option<i64>,
-    balance: Option<i64>,
-    status: Option<Status>,
-    used_mb: Option<i64>,
-    quota_mb: Option<i64>,
-    username: Option<String>,
-    provider: Option<String>,
-    accepted: Option<Vec<String>>,
+/// A field's value: every rule's fields are numbers, text or lists of text.
+enum Value {
+    Number(i64),
+    Text(String),
+    List(Vec<String>),
 }
 
-fn num<T: TryFrom<i64>>(value: Option<i64>) -> Option<T> {
-    value.and_then(|n| T::try_from(n).ok())
+/// A rule's fields by name, read by hand: a derived struct of every field any rule has would
+/// compile a larger reader than this one.
+struct Fields(Vec<(String, Value)>);
+
+impl Fields {
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.0
+            .iter()
+            .find_map(|(field, value)| (field == name).then_some(value))
+    }
+
+    fn num<T: TryFrom<i64>>(&self, name: &str) -> Option<T> {
+        match self.get(name)? {
+            Value::Number(n) => T::try_from(*n).ok(),
+            _ => None,
+        }
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        match self.get(name)? {
+            Value::Text(text) => Some(text.clone()),
+            _ => None,
+        }
+    }
+
+    fn list(&self, name: &str) -> Option<Vec<String>> {
+        match self.get(name)? {
+            Value::List(list) => Some(list.clone()),
+            _ => None,
+        }
+    }
+
+    fn status(&self, name: &str) -> Option<Status> {
+        self.text(name)?.parse().ok()
+    }
+
+    fn preset_field(&self, name: &str) -> Option<PresetField> {
+        match self.text(name)?.as_str() {
+            "title" => Some(PresetField::Title),
+            "content" => Some(PresetField::Content),
+            "category" => Some(PresetField::Category),
+            _ => None,
+        }
+    }
 }
 
-fn preset_field(name: Option<String>) -> Option<PresetField> {
-    match name?.as_str() {
-        "title" => Some(PresetField::Title),
-        "content" => Some(PresetField::Content),
-        "category" => Some(PresetField::Category),
-        _ => None,
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a whole number, text or a list of text")
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        i64::try_from(n)
+            .map(Value::Number)
+            .map_err(|_| E::custom("a number out of range"))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
+        Ok(Value::Text(text.to_owned()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut list = Vec::new();
+        while let Some(item) = seq.next_element::<String>()? {
+            list.push(item);
+        }
+        Ok(Value::List(list))
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct FieldsVisitor;
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = Fields;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a rule's fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(entry) = map.next_entry::<String, Value>()? {
+            fields.push(entry);
+        }
+        Ok(Fields(fields))
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FieldsVisitor)
     }
 }
 
@@ -82,78 +154,86 @@ fn with_fields(code: &str, f: Fields) -> Option<Problem> {
     use Problem::*;
     Some(match code {
         "text" => Text {
-            message: f.message?,
+            message: f.text("message")?,
         },
-        "prompt_too_long" => PromptTooLong { max: num(f.max)? },
+        "prompt_too_long" => PromptTooLong { max: f.num("max")? },
         "unknown_model" => UnknownModel {
-            model: f.model?,
-            offered: f.offered?,
+            model: f.text("model")?,
+            offered: f.list("offered")?,
         },
-        "name_too_long" => NameTooLong { max: num(f.max)? },
-        "too_many_images" => TooManyImages { max: num(f.max)? },
+        "name_too_long" => NameTooLong { max: f.num("max")? },
+        "too_many_images" => TooManyImages { max: f.num("max")? },
         "file_too_large" => FileTooLarge {
-            file: f.file?,
-            max_mb: num(f.max_mb)?,
+            file: f.text("file")?,
+            max_mb: f.num("max_mb")?,
         },
-        "not_an_image" => NotAnImage { file: f.file? },
+        "not_an_image" => NotAnImage {
+            file: f.text("file")?,
+        },
         "damaged_image" => DamagedImage {
-            file: f.file?,
-            detail: f.detail?,
+            file: f.text("file")?,
+            detail: f.text("detail")?,
         },
         "too_many_pixels" => TooManyPixels {
-            file: f.file?,
-            width: num(f.width)?,
-            height: num(f.height)?,
-            max_side: num(f.max_side)?,
-            max_pixels: num(f.max_pixels)?,
+            file: f.text("file")?,
+            width: f.num("width")?,
+            height: f.num("height")?,
+            max_side: f.num("max_side")?,
+            max_pixels: f.num("max_pixels")?,
         },
         "packed_too_tightly" => PackedTooTightly {
-            file: f.file?,
-            width: num(f.width)?,
-            height: num(f.height)?,
-            bytes: num(f.bytes)?,
-            from_megapixels: num(f.from_megapixels)?,
-            pixels_per_byte: num(f.pixels_per_byte)?,
+            file: f.text("file")?,
+            width: f.num("width")?,
+            height: f.num("height")?,
+            bytes: f.num("bytes")?,
+            from_megapixels: f.num("from_megapixels")?,
+            pixels_per_byte: f.num("pixels_per_byte")?,
         },
         "upload_too_large" => UploadTooLarge {
-            max_images: num(f.max_images)?,
-            max_mb: num(f.max_mb)?,
+            max_images: f.num("max_images")?,
+            max_mb: f.num("max_mb")?,
         },
-        "field_too_long" => FieldTooLong { field: f.field? },
+        "field_too_long" => FieldTooLong {
+            field: f.text("field")?,
+        },
         "not_enough_credits" => NotEnoughCredits {
-            needed: f.needed?,
-            balance: f.balance?,
+            needed: f.num("needed")?,
+            balance: f.num("balance")?,
         },
-        "batch_finished" => BatchFinished { status: f.status? },
-        "not_failed" => NotFailed { status: f.status? },
-        "retries_used_up" => RetriesUsedUp { max: f.max? },
+        "batch_finished" => BatchFinished {
+            status: f.status("status")?,
+        },
+        "not_failed" => NotFailed {
+            status: f.status("status")?,
+        },
+        "retries_used_up" => RetriesUsedUp { max: f.num("max")? },
         "storage_full" => StorageFull {
-            used_mb: num(f.used_mb)?,
-            quota_mb: num(f.quota_mb)?,
+            used_mb: f.num("used_mb")?,
+            quota_mb: f.num("quota_mb")?,
         },
-        "uploads_in_flight" => UploadsInFlight { max: num(f.max)? },
-        "too_many_streams" => TooManyStreams { max: num(f.max)? },
+        "uploads_in_flight" => UploadsInFlight { max: f.num("max")? },
+        "too_many_streams" => TooManyStreams { max: f.num("max")? },
         "username_taken" => UsernameTaken {
-            username: f.username?,
+            username: f.text("username")?,
         },
-        "key_too_long" => KeyTooLong { max: num(f.max)? },
+        "key_too_long" => KeyTooLong { max: f.num("max")? },
         "key_not_accepted" => KeyNotAccepted {
-            provider: f.provider?,
-            accepted: f.accepted?,
+            provider: f.text("provider")?,
+            accepted: f.list("accepted")?,
         },
-        "grant_amount" => GrantAmount { max: f.max? },
+        "grant_amount" => GrantAmount { max: f.num("max")? },
         "concurrency" => Concurrency {
-            min: num(f.min)?,
-            max: num(f.max)?,
+            min: f.num("min")?,
+            max: f.num("max")?,
         },
         "preset_field_empty" => PresetFieldEmpty {
-            field: preset_field(f.field)?,
+            field: f.preset_field("field")?,
         },
         "preset_field_too_long" => PresetFieldTooLong {
-            field: preset_field(f.field)?,
-            max: num(f.max)?,
+            field: f.preset_field("field")?,
+            max: f.num("max")?,
         },
-        "sort_order_range" => SortOrderRange { max: f.max? },
+        "sort_order_range" => SortOrderRange { max: f.num("max")? },
         _ => return None,
     })
 }

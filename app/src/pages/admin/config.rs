@@ -14,7 +14,7 @@ pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
     let calls = Calls::new();
     let saved = RwSignal::new(false);
     let queue = Resource::new(
-        move || tick.get().wrapping_add(calls.finished()),
+        move || i64::from(tick.get()) + calls.finished(),
         |_| api::admin_queue(),
     );
     let error = calls.error();

@@ -16,7 +16,7 @@ pub fn Presets() -> impl IntoView {
     let calls = Calls::new();
     let create = Calls::new();
     let presets = Resource::new(
-        move || calls.finished().wrapping_add(create.finished()),
+        move || calls.finished() + create.finished(),
         |_| api::all_presets(),
     );
     let error = calls.error();

@@ -29,7 +29,7 @@ pub fn short_name(path: &str) -> &str {
 pub fn TaskCard(
     live: LiveBatch,
     task: RwSignal<TaskView>,
-    editing: RwSignal<Option<i64>>,
+    editing: RwSignal<i64>,
 ) -> impl IntoView {
     let t = use_t();
     let comparing = RwSignal::new(false);
@@ -143,7 +143,7 @@ pub fn TaskCard(
                         <button
                             type="button"
                             class="rounded-md px-2 py-1 font-medium text-indigo-700 ring-1 ring-indigo-300 hover:bg-indigo-50"
-                            on:click=move |_| editing.set(Some(id))
+                            on:click=move |_| editing.set(id)
                         >
                             {move || t().edit}
                         </button>

@@ -19,6 +19,14 @@ use crate::{
 
 const DIALOG_ID: &str = "edit-dialog";
 
+fn source(from_result: bool) -> EditSource {
+    if from_result {
+        EditSource::Result
+    } else {
+        EditSource::Original
+    }
+}
+
 /// The page's one edit dialog, found by its id: a `NodeRef` would compile the renderer's
 /// node-reference code for the dialog element type into the WebAssembly.
 fn dialog_element() -> Option<web_sys::HtmlDialogElement> {
@@ -26,29 +34,29 @@ fn dialog_element() -> Option<web_sys::HtmlDialogElement> {
 }
 
 #[component]
-pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoView {
+pub fn EditDialog(live: LiveBatch, editing: RwSignal<i64>) -> impl IntoView {
     let t = use_t();
     let session = use_session();
     let prompt = RwSignal::new(String::new());
-    let source = RwSignal::new(EditSource::Result);
+    // Whether the edit starts from the latest result (else from the original).
+    let from_result = RwSignal::new(true);
     let error = RwSignal::new(None::<AppError>);
-    let notice = RwSignal::new(None::<&'static str>);
+    let notice = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let task = move || editing.get().and_then(|id| live.task(id)).map(|s| s.get());
+    let task = move || live.task(editing.get()).map(|s| s.get());
 
     Effect::new(move |_| {
+        // Read first: the effect must follow `editing` even when it first runs before the
+        // dialog is in the document.
+        let task = live.task(editing.get());
         let Some(dialog) = dialog_element() else {
             return;
         };
-        match editing.get().and_then(|id| live.task(id)) {
+        match task {
             Some(task) => {
                 let current = task.get_untracked();
                 prompt.set(current.prompt.clone());
-                source.set(if current.generated_image_url.is_some() {
-                    EditSource::Result
-                } else {
-                    EditSource::Original
-                });
+                from_result.set(current.generated_image_url.is_some());
                 error.set(None);
                 notice.set(None);
                 if !dialog.open() {
@@ -65,17 +73,23 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(id) = editing.get_untracked() else {
+        let id = editing.get_untracked();
+        if id == 0 {
             return;
-        };
+        }
         pending.set(true);
         leptos::task::spawn_local(async move {
-            let answer = edit_task(id, prompt.get_untracked(), source.get_untracked()).await;
+            let answer = edit_task(
+                id,
+                prompt.get_untracked(),
+                source(from_result.get_untracked()),
+            )
+            .await;
             pending.set(false);
             match answer {
                 Ok(_) => {
                     error.set(None);
-                    notice.set(Some(t().edit_queued));
+                    notice.set(Some(t().edit_queued.to_owned()));
                     session.refresh_credits();
                     live.refresh();
                 }
@@ -91,7 +105,7 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
             id=DIALOG_ID
             aria-labelledby="edit-title"
             class="m-auto max-h-[90vh] w-[min(48rem,calc(100vw-2rem))] overflow-y-auto rounded-2xl p-0 shadow-xl backdrop:bg-slate-900/50"
-            on:close=move |_| editing.set(None)
+            on:close=move |_| editing.set(0)
         >
             {move || {
                 task()
@@ -135,9 +149,9 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
                                             <input
                                                 type="radio"
                                                 name="source"
-                                                prop:checked=move || source.get() == EditSource::Result
+                                                prop:checked=move || from_result.get()
                                                 disabled=current.generated_image_url.is_none()
-                                                on:change=move |_| source.set(EditSource::Result)
+                                                on:change=move |_| from_result.set(true)
                                             />
                                             {t().from_result}
                                         </label>
@@ -145,8 +159,8 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
                                             <input
                                                 type="radio"
                                                 name="source"
-                                                prop:checked=move || source.get() == EditSource::Original
-                                                on:change=move |_| source.set(EditSource::Original)
+                                                prop:checked=move || !from_result.get()
+                                                on:change=move |_| from_result.set(false)
                                             />
                                             {t().from_original}
                                         </label>
@@ -173,7 +187,7 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
                                     </When>
                                 </div>
                                 <ErrorLine error=error />
-                                <Notice message=Signal::derive(move || notice.get().map(str::to_owned)) />
+                                <Notice message=notice />
                                 <section aria-labelledby="versions-title">
                                     <h3 id="versions-title" class="text-sm font-medium text-slate-700">{t().versions}</h3>
                                     <ul class="mt-1 flex flex-wrap gap-2" data-testid="versions">
@@ -196,7 +210,7 @@ pub fn EditDialog(live: LiveBatch, editing: RwSignal<Option<i64>>) -> impl IntoV
                                     <button
                                         type="button"
                                         class="rounded-lg px-3 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-100"
-                                        on:click=move |_| editing.set(None)
+                                        on:click=move |_| editing.set(0)
                                     >
                                         {t().close}
                                     </button>

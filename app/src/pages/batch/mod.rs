@@ -28,11 +28,17 @@ pub fn BatchPage() -> impl IntoView {
 fn BatchView() -> impl IntoView {
     let t = use_t();
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    // 0 when the address holds no id: ids start at 1.
+    let id = move || {
+        params
+            .with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()))
+            .unwrap_or(0)
+    };
     let detail = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => api::batch(id).await,
-            None => Err(crate::AppError::NotFound("batch not found".into())),
+        if id > 0 {
+            api::batch(id).await
+        } else {
+            Err(crate::AppError::NotFound("batch not found".into()))
         }
     });
     view! {
@@ -63,7 +69,8 @@ fn BatchView() -> impl IntoView {
 fn Live(detail: crate::types::BatchDetail) -> impl IntoView {
     let t = use_t();
     let live = LiveBatch::new(detail);
-    let editing = RwSignal::new(None::<i64>);
+    // The task whose edit dialog is open; 0 for none (ids start at 1).
+    let editing = RwSignal::new(0_i64);
     live.follow();
     view! {
         <div class="flex flex-col gap-5">

@@ -22,12 +22,13 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
     let batch = live.batch;
     let error = RwSignal::new(None::<AppError>);
     let notice = RwSignal::new(None::<String>);
-    // The clock is only read in the browser, after hydration, so both renders agree.
-    let now = RwSignal::new(None::<f64>);
+    // The clock is only read in the browser, after hydration, so both renders agree; 0 until
+    // then.
+    let now = RwSignal::new(0.0);
     Effect::new(move |_| {
-        now.set(Some(js_sys::Date::now()));
+        now.set(js_sys::Date::now());
         if let Ok(handle) = set_interval_with_handle(
-            move || now.set(Some(js_sys::Date::now())),
+            move || now.set(js_sys::Date::now()),
             std::time::Duration::from_secs(1),
         ) {
             on_cleanup(move || handle.clear());
@@ -42,18 +43,19 @@ pub fn Summary(live: LiveBatch) -> impl IntoView {
         ((done() + failed()) as f64 / total * 100.0).round()
     };
     // The estimate changes when a task does; between changes it counts down with the clock.
-    let estimate = Memo::new(move |_| live.estimate_ms());
+    // Negative while there is no estimate yet.
+    let estimate = Memo::new(move |_| live.estimate_ms().unwrap_or(-1.0));
     let estimated_at = RwSignal::new(0.0);
     Effect::new(move |_| {
         estimate.track();
         estimated_at.set(js_sys::Date::now());
     });
     let eta = move || {
-        let now = now.get()?;
-        if batch.with(|b| b.status.is_finished()) {
+        let (now, estimate) = (now.get(), estimate.get());
+        if now == 0.0 || estimate < 0.0 || batch.with(|b| b.status.is_finished()) {
             return None;
         }
-        let left = (estimate.get()? - (now - estimated_at.get())).max(1000.0);
+        let left = (estimate - (now - estimated_at.get())).max(1000.0);
         let seconds = (left / 1000.0).ceil() as u64;
         Some((t().eta)(&format!("{}:{:02}", seconds / 60, seconds % 60)))
     };
