@@ -64,6 +64,11 @@ impl Calls {
         self.running.get() > 0
     }
 
+    /// Forgets the last call's error.
+    pub fn clear_error(self) {
+        self.error.set(None);
+    }
+
     /// The last call's error, until a call succeeds.
     pub fn error(self) -> Signal<Option<AppError>> {
         self.error.into()

@@ -16,6 +16,11 @@ pub fn AuthForms() -> impl IntoView {
     let registering = RwSignal::new(false);
     let error = session.calls.error();
     let pending = Signal::derive(move || session.calls.pending());
+    // The two forms share the session's error line: one form's refusal is not the other's.
+    let show_tab = move |register: bool| {
+        registering.set(register);
+        session.calls.clear_error();
+    };
     let tab = |active: bool| {
         if active {
             "flex-1 rounded-md bg-white px-3 py-1.5 text-sm font-medium shadow-sm"
@@ -33,7 +38,7 @@ pub fn AuthForms() -> impl IntoView {
                     role="tab"
                     aria-selected=move || (!registering.get()).to_string()
                     class=move || tab(!registering.get())
-                    on:click=move |_| registering.set(false)
+                    on:click=move |_| show_tab(false)
                 >
                     {move || t().sign_in}
                 </button>
@@ -42,7 +47,7 @@ pub fn AuthForms() -> impl IntoView {
                     role="tab"
                     aria-selected=move || registering.get().to_string()
                     class=move || tab(registering.get())
-                    on:click=move |_| registering.set(true)
+                    on:click=move |_| show_tab(true)
                 >
                     {move || t().create_account}
                 </button>
