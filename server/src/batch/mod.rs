@@ -104,9 +104,7 @@ impl Batches {
     /// A batch of the caller (or any batch for an admin) with its tasks.
     pub async fn detail(&self, user: &User, queue_id: i64) -> Result<BatchDetail> {
         let (queue, tasks) = read::detail(&self.db, queue_id).await?;
-        if !Access::Read.allows(user, queue.user_id) {
-            return Err(Error::NotFound("batch"));
-        }
+        Access::Read.check_queue(user, &queue)?;
         Ok(BatchDetail {
             queue,
             tasks: self.with_live_progress(tasks),
@@ -151,7 +149,7 @@ impl Batches {
             .collect())
     }
 
-    /// Owner check (admins may also read): someone else's batch looks exactly like a missing one.
+    /// A batch, if `user` has `access` to it (see [`Access::check_queue`]).
     pub async fn owned_queue(
         &self,
         user: &User,
@@ -159,9 +157,7 @@ impl Batches {
         access: Access,
     ) -> Result<BatchView> {
         let queue = read::queue(&self.db, queue_id).await?;
-        if !access.allows(user, queue.user_id) {
-            return Err(Error::NotFound("batch"));
-        }
+        access.check_queue(user, &queue)?;
         Ok(queue)
     }
 
@@ -228,9 +224,7 @@ impl Batches {
     /// stream: the batch as it is now, at `revision`, and its tasks changed since.
     pub async fn changes(&self, user: &User, queue_id: i64, since: Option<i64>) -> Result<Changes> {
         let (queue, revision) = read::queue_at(&self.db, queue_id).await?;
-        if !Access::Read.allows(user, queue.user_id) {
-            return Err(Error::NotFound("batch"));
-        }
+        Access::Read.check_queue(user, &queue)?;
         let tasks = read::tasks_since(&self.db, queue_id, since).await?;
         Ok(Changes {
             queue,
@@ -259,6 +253,15 @@ pub enum Access {
 impl Access {
     fn allows(self, user: &User, owner_id: i64) -> bool {
         user.id == owner_id || (self == Access::Read && user.is_admin)
+    }
+
+    /// Owner check (admins may also read): someone else's batch looks exactly like a missing one.
+    fn check_queue(self, user: &User, queue: &BatchView) -> Result<()> {
+        if self.allows(user, queue.user_id) {
+            Ok(())
+        } else {
+            Err(Error::NotFound("batch"))
+        }
     }
 }
 
