@@ -2,8 +2,8 @@
 //! batch makespan against the ideal, queue overhead with an instant provider, the upload of a
 //! full 50 × 10 MB batch, and abusive uploads (8 at once, each 50 decompression bombs). Run with
 //! `make bench` (after a release build); `bench abuse` runs only the last, `bench queue` only the
-//! queue overhead (on SQLite and on PostgreSQL; `bench queue postgres 2` one database and one
-//! number of processes).
+//! queue overhead (on SQLite and on PostgreSQL, with the images in memory and on disk;
+//! `bench queue postgres 2 memory` one database, one number of processes and one place).
 
 use std::{
     io::Cursor,
@@ -29,10 +29,12 @@ async fn main() -> BenchResult<()> {
             return Ok(());
         }
         Some("queue") => {
-            // `queue [sqlite|postgres] [processes]` narrows the run to one database, one count.
-            let only = std::env::args().nth(2);
-            let processes = std::env::args().nth(3).and_then(|n| n.parse().ok());
-            overhead_rows(&mut report, only.as_deref(), processes).await?;
+            // `queue [sqlite|postgres] [processes] [memory|disk]` narrows the run.
+            let arg = |n| std::env::args().nth(n).filter(|a| a != "all");
+            let only = arg(2);
+            let processes = arg(3).and_then(|n| n.parse().ok());
+            let place = arg(4);
+            overhead_rows(&mut report, only.as_deref(), processes, place.as_deref()).await?;
             std::io::Write::write_all(&mut std::io::stdout(), report.as_bytes())?;
             return Ok(());
         }
@@ -50,7 +52,7 @@ async fn main() -> BenchResult<()> {
         ));
         eprintln!("makespan c={concurrency} jitter={jitter}: {measured:?} (ideal {ideal:?})");
     }
-    overhead_rows(&mut report, None, None).await?;
+    overhead_rows(&mut report, None, None, None).await?;
     let upload = upload().await?;
     report.push_str(&format!(
         "| upload of 50 × {:.1} MB PNG | one request | accepted in **{:.2} s**; server peak RSS **{} MB** (idle {} MB) |\n",
@@ -66,30 +68,63 @@ async fn main() -> BenchResult<()> {
     Ok(())
 }
 
+/// Where the queue benchmark's servers keep the images (originals and results). The database
+/// stays in the data directory on disk either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Images {
+    /// A directory in `/dev/shm` (tmpfs): the queue without the file system's cost of creating
+    /// a file, which on ext4 grows with the files deleted in the last hours (see BENCHMARKS.md).
+    Memory,
+    /// The data directory, on the machine's disk.
+    Disk,
+}
+
+impl Images {
+    fn key(self) -> &'static str {
+        match self {
+            Images::Memory => "memory",
+            Images::Disk => "disk",
+        }
+    }
+}
+
 /// The queue's throughput with one, two and three processes sharing one SQLite file, then one
-/// PostgreSQL database (at `IMGBATCH_TEST_POSTGRES_URL`, by default the local server).
+/// PostgreSQL database (at `IMGBATCH_TEST_POSTGRES_URL`, by default the local server), with the
+/// images in memory, then on disk.
 async fn overhead_rows(
     report: &mut String,
     only: Option<&str>,
     count: Option<usize>,
+    place: Option<&str>,
 ) -> BenchResult<()> {
-    for (backend, key, name) in [
-        (Backend::Sqlite, "sqlite", "one SQLite file"),
-        (Backend::Postgres, "postgres", "one PostgreSQL database"),
-    ] {
-        if only.is_some_and(|only| only != key) {
+    for images in [Images::Memory, Images::Disk] {
+        if place.is_some_and(|place| place != images.key()) {
             continue;
         }
-        for processes in 1..=3 {
-            if count.is_some_and(|count| count != processes) {
+        for (backend, key, name) in [
+            (Backend::Sqlite, "sqlite", "one SQLite file"),
+            (Backend::Postgres, "postgres", "one PostgreSQL database"),
+        ] {
+            if only.is_some_and(|only| only != key) {
                 continue;
             }
-            let overhead = queue_overhead(backend, processes).await?;
-            report.push_str(&format!(
-                "| queue overhead, 2,000 tasks, instant provider | concurrency 10, {processes} process(es) on {name} | **{:.0} tasks/s**; claim-to-call p50 {} ms, p99 {} ms |\n",
-                overhead.tasks_per_sec, overhead.p50_ms, overhead.p99_ms
-            ));
-            eprintln!("queue overhead, {processes} process(es) on {name}: {overhead:?}");
+            for processes in 1..=3 {
+                if count.is_some_and(|count| count != processes) {
+                    continue;
+                }
+                let overhead = queue_overhead(backend, processes, images).await?;
+                report.push_str(&format!(
+                    "| queue overhead, 2,000 tasks, instant provider | concurrency 10, {processes} process(es) on {name}, images {} | **{:.0} tasks/s**; claim-to-call p50 {} ms, p99 {} ms |\n",
+                    match images {
+                        Images::Memory => "in memory",
+                        Images::Disk => "on disk",
+                    },
+                    overhead.tasks_per_sec, overhead.p50_ms, overhead.p99_ms
+                ));
+                eprintln!(
+                    "queue overhead, {processes} process(es) on {name}, images {images:?}: {overhead:?}"
+                );
+            }
         }
     }
     Ok(())
@@ -140,11 +175,30 @@ struct Overhead {
     p99_ms: i64,
 }
 
-async fn queue_overhead(backend: Backend, processes: usize) -> BenchResult<Overhead> {
+async fn queue_overhead(
+    backend: Backend,
+    processes: usize,
+    images: Images,
+) -> BenchResult<Overhead> {
     let mock = MockAi::start().await;
-    let server = server_on(backend, &mock, &[]).await;
+    // Kept until the end: the directory goes when this is dropped.
+    let memory = match images {
+        Images::Memory => Some(tempfile::tempdir_in("/dev/shm")?),
+        Images::Disk => None,
+    };
+    let storage = memory
+        .as_ref()
+        .map(|dir| format!("file://{}", dir.path().display()));
+    let storage: Vec<(&str, &str)> = storage
+        .as_deref()
+        .map(|url| ("IMGBATCH_STORAGE_URL", url))
+        .into_iter()
+        .collect();
+    let server = server_on(backend, &mock, &storage).await;
     let base = mock.openai_base();
-    let env = openai_env(&base, &[("RUST_LOG", "warn,server::startup=info")]);
+    let mut extra = vec![("RUST_LOG", "warn,server::startup=info")];
+    extra.extend_from_slice(&storage);
+    let env = openai_env(&base, &extra);
     let mut others = Vec::new();
     for _ in 1..processes {
         others.push(server.start_beside(&env).await);
