@@ -15,7 +15,7 @@ use crate::{
     db::{self, Db, Tx},
 };
 
-const CHANNEL: &str = "imgbatch_queue";
+pub(crate) const CHANNEL: &str = "imgbatch_queue";
 
 /// Why a process should look again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ impl Wakeup {
     /// the live streams' own poll).
     const AFTER_A_GAP: [Wakeup; 3] = [Wakeup::Work, Wakeup::Ended, Wakeup::Limit];
 
-    fn payload(self) -> String {
+    pub(crate) fn payload(self) -> String {
         match self {
             Wakeup::Work => "work".into(),
             Wakeup::Ended => "ended".into(),

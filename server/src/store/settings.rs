@@ -5,7 +5,7 @@ use crate::{
     db::{self, Db},
 };
 
-const CONCURRENCY_KEY: &str = "batch_concurrency";
+pub(crate) const CONCURRENCY_KEY: &str = "batch_concurrency";
 pub const DEFAULT_CONCURRENCY: u32 = 3;
 pub const CONCURRENCY_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
 
@@ -17,10 +17,15 @@ pub async fn concurrency<'a>(on: impl Into<db::On<'a>>) -> Result<u32> {
             .bind(CONCURRENCY_KEY)
             .fetch_optional(on)
             .await?;
-    Ok(row
-        .and_then(|(v,)| v.trim().parse::<u32>().ok())
+    Ok(concurrency_from(row.map(|(value,)| value)))
+}
+
+/// The limit a stored value means: the default when it is missing or out of range.
+pub fn concurrency_from(stored: Option<String>) -> u32 {
+    stored
+        .and_then(|v| v.trim().parse::<u32>().ok())
         .filter(|v| CONCURRENCY_RANGE.contains(v))
-        .unwrap_or(DEFAULT_CONCURRENCY))
+        .unwrap_or(DEFAULT_CONCURRENCY)
 }
 
 pub async fn store_concurrency(db: &Db, limit: u32) -> Result<()> {

@@ -41,8 +41,13 @@ pub struct Claimed {
 /// otherwise it is `completed` if anything succeeded and `failed` if nothing did. Moves the
 /// batch to its next revision and stamps the tasks the transaction changed with it.
 pub async fn recompute_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
-    lock_batch(tx, queue_id).await?;
-    db::query(
+    lock_batches(tx, &[queue_id]).await?;
+    recount_locked(tx, queue_id).await
+}
+
+/// The update that recounts batch `$1` and moves it to its next revision, `$2` its time.
+macro_rules! recount_sql {
+    () => {
         "UPDATE batch_queues SET
            completed_images = (SELECT COUNT(*) FROM batch_tasks WHERE queue_id = $1 AND status = 'completed'),
            failed_images = (SELECT COUNT(*) FROM batch_tasks WHERE queue_id = $1 AND status = 'failed'),
@@ -60,19 +65,48 @@ pub async fn recompute_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
            END,
            revision = revision + 1,
            updated_at = $2
-         WHERE id = $1",
-    )
-    .bind(queue_id)
-    .bind(db::now_iso())
-    .execute(&mut *tx)
-    .await?;
-    stamp_changed_tasks(tx, queue_id).await
+         WHERE id = $1"
+    };
+}
+
+/// [`recompute_batch`] of a batch whose row this transaction holds (see [`lock_batches`]).
+async fn recount_locked(tx: &mut Tx, queue_id: i64) -> Result<()> {
+    match tx.backend() {
+        Backend::Sqlite => {
+            db::query(recount_sql!())
+                .bind(queue_id)
+                .bind(db::now_iso())
+                .execute(&mut *tx)
+                .await?;
+            stamp_changed_tasks(tx, queue_id).await
+        }
+        // One round trip: the recount, the stamp with the revision it returns, and the
+        // notification (sent at commit).
+        Backend::Postgres => {
+            db::query(concat!(
+                "WITH counted AS (",
+                recount_sql!(),
+                " RETURNING revision),
+                 stamped AS (
+                   UPDATE batch_tasks SET revision = counted.revision FROM counted
+                   WHERE batch_tasks.queue_id = $1 AND batch_tasks.revision IS NULL)
+                 SELECT pg_notify($3, $4)"
+            ))
+            .bind(queue_id)
+            .bind(db::now_iso())
+            .bind(wakeups::CHANNEL)
+            .bind(Wakeup::Changed(queue_id).payload())
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        }
+    }
 }
 
 /// Moves a batch to its next revision without recounting it, for a change that leaves its
 /// counters as they are (a task's progress), and stamps the changed tasks.
 async fn touch_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
-    lock_batch(tx, queue_id).await?;
+    lock_batches(tx, &[queue_id]).await?;
     db::query("UPDATE batch_queues SET revision = revision + 1 WHERE id = $1")
         .bind(queue_id)
         .execute(&mut *tx)
@@ -80,16 +114,18 @@ async fn touch_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
     stamp_changed_tasks(tx, queue_id).await
 }
 
-/// On PostgreSQL, waits for the batch's row: READ COMMITTED counts with the snapshot its statement
-/// started with, so the recount must start after any transaction that changed one of its tasks
-/// meanwhile has committed; and revisions must be handed out in the order their transactions
-/// commit, or a stream that has read revision n could later miss a change stamped n.
-async fn lock_batch(tx: &mut Tx, queue_id: i64) -> Result<()> {
-    if tx.backend() == Backend::Postgres {
-        db::query("SELECT id FROM batch_queues WHERE id = $1 FOR UPDATE")
-            .bind(queue_id)
-            .execute(&mut *tx)
-            .await?;
+/// On PostgreSQL, waits for the batches' rows, in id order: READ COMMITTED counts with the
+/// snapshot its statement started with, so a recount must start after any transaction that
+/// changed one of its tasks meanwhile has committed; and revisions must be handed out in the
+/// order their transactions commit, or a stream that has read revision n could later miss a
+/// change stamped n.
+async fn lock_batches(tx: &mut Tx, queue_ids: &[i64]) -> Result<()> {
+    if tx.backend() == Backend::Postgres && !queue_ids.is_empty() {
+        let sql = format!(
+            "SELECT id FROM batch_queues WHERE id IN ({}) ORDER BY id FOR UPDATE",
+            placeholders(queue_ids.len())
+        );
+        with_ids(sql, queue_ids).execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -148,10 +184,10 @@ pub async fn turn(
     runs: &[(&Claimed, &Ending)],
     claimer: Option<&Claimer<'_>>,
 ) -> Result<Turn> {
-    let mut tx = db::begin_write(db).await?;
-    if claimer.is_some() {
-        claim::lock_claims(&mut tx).await?;
-    }
+    let mut tx = match claimer {
+        Some(_) => claim::begin_claiming(db).await?,
+        None => db::begin_write(db).await?,
+    };
     let held = ending::write_ends(&mut tx, runs).await?;
     let claims = match claimer {
         Some(claimer) => claim::claim_in(&mut tx, claimer).await?,
@@ -170,8 +206,9 @@ pub async fn turn(
     }
     touched.sort_unstable();
     touched.dedup();
+    lock_batches(&mut tx, &touched).await?;
     for queue_id in touched {
-        recompute_batch(&mut tx, queue_id).await?;
+        recount_locked(&mut tx, queue_id).await?;
     }
     tx.commit().await?;
     Ok(Turn { held, claims })
@@ -235,12 +272,20 @@ async fn pairs_by_id(db: &Db, select: &'static str, ids: &[i64]) -> Result<Vec<(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let params: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
-    let sql = format!("{select}{})", params.join(", "));
-    let query = ids
-        .iter()
+    let sql = format!("{select}{})", placeholders(ids.len()));
+    Ok(with_ids(sql, ids).fetch_all(db).await?)
+}
+
+/// `$1, $2, …, $count`.
+fn placeholders(count: usize) -> String {
+    let params: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
+    params.join(", ")
+}
+
+/// `sql`, built from trusted parts only, with `ids` bound to its parameters in order.
+fn with_ids(sql: String, ids: &[i64]) -> db::Query {
+    ids.iter()
         .fold(db::query(sqlx::AssertSqlSafe(sql)), |query, id| {
             query.bind(*id)
-        });
-    Ok(query.fetch_all(db).await?)
+        })
 }

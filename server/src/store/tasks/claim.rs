@@ -4,7 +4,7 @@
 use super::Claimed;
 use crate::{
     Result,
-    db::{self, Backend, Tx},
+    db::{self, Backend, Db, Tx},
     store,
 };
 
@@ -34,7 +34,7 @@ const CLAIM_LOCK: i64 = 0x0069_6d67_6261_7463;
 /// Leases due tasks up to the global limit, counted over every process sharing the database.
 ///
 /// Inside a write transaction that holds the claim lock (SQLite's `BEGIN IMMEDIATE`,
-/// PostgreSQL's [`CLAIM_LOCK`] through [`lock_claims`]): first takes back tasks whose lease
+/// PostgreSQL's [`CLAIM_LOCK`] through [`begin_claiming`]): first takes back tasks whose lease
 /// expired, then counts what runs, then claims at most `limit − running` tasks: as if each were
 /// the oldest waiting task of the user with the fewest tasks running, so one user's many batches
 /// cannot starve another's. Every claim takes the task's next fence; the tasks come in id order.
@@ -43,12 +43,28 @@ const CLAIM_LOCK: i64 = 0x0069_6d67_6261_7463;
 /// [`Claims::reaped`].
 pub(super) async fn claim_in(tx: &mut Tx, claimer: &Claimer<'_>) -> Result<Claims> {
     let now = db::now_millis();
-    let reaped = reap_expired(&mut *tx, now, claimer.max_attempts).await?;
-    let limit = store::settings::concurrency(&mut *tx).await?;
-    let (running,): (i64,) =
-        db::query("SELECT COUNT(*) FROM batch_tasks WHERE status = 'processing'")
+    let (limit, mut running, expired): (Option<String>, i64, i64) = db::query(
+        "SELECT (SELECT config_value FROM system_config WHERE config_key = $2),
+           COUNT(*),
+           COALESCE(SUM(CASE WHEN lease_until IS NULL OR lease_until < $1 THEN 1 ELSE 0 END), 0)
+         FROM batch_tasks WHERE status = 'processing'",
+    )
+    .bind(now)
+    .bind(store::settings::CONCURRENCY_KEY)
+    .fetch_one(&mut *tx)
+    .await?;
+    let limit = store::settings::concurrency_from(limit);
+    // Expired leases are rare (a process stopped or stalled): looked for, and counted again,
+    // only when there are some.
+    let reaped = if expired > 0 {
+        let reaped = reap_expired(&mut *tx, now, claimer.max_attempts).await?;
+        (running,) = db::query("SELECT COUNT(*) FROM batch_tasks WHERE status = 'processing'")
             .fetch_one(&mut *tx)
             .await?;
+        reaped
+    } else {
+        Vec::new()
+    };
     let room = i64::from(limit) - running;
     let tasks = if room > 0 {
         claim_up_to(&mut *tx, claimer, now, room).await?
@@ -62,18 +78,12 @@ pub(super) async fn claim_in(tx: &mut Tx, claimer: &Claimer<'_>) -> Result<Claim
     })
 }
 
-/// Takes the claim lock of PostgreSQL for the rest of `tx` (SQLite's write transaction is
-/// already the only one).
-pub(super) async fn lock_claims(tx: &mut Tx) -> Result<()> {
-    if tx.backend() == Backend::Postgres {
-        // One claimer at a time across every instance: without it two claimers could both see
-        // the same free room under the limit and together overshoot it.
-        db::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(CLAIM_LOCK)
-            .execute(tx)
-            .await?;
-    }
-    Ok(())
+/// Starts a write transaction that holds the claim lock: on PostgreSQL [`CLAIM_LOCK`], on SQLite
+/// the write transaction itself, which is already the only one.
+pub(super) async fn begin_claiming(db: &Db) -> Result<Tx> {
+    // One claimer at a time across every instance: without it two claimers could both see the
+    // same free room under the limit and together overshoot it.
+    db::begin_write_locked(db, CLAIM_LOCK).await
 }
 
 /// The claim of up to `$5` tasks, as if one were taken at a time, each the oldest due task of the
