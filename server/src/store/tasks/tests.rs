@@ -32,6 +32,7 @@ on_both!(
     tasks_waiting_for_a_retry_are_not_claimed_early,
     every_change_stamps_its_tasks_with_the_batch_revision,
     a_turn_ends_several_runs_and_skips_stale_claims,
+    a_turn_of_results_only_writes_those_whose_claim_held,
 );
 
 const LEASE_MS: i64 = 30_000;
@@ -491,4 +492,56 @@ async fn a_turn_ends_several_runs_and_skips_stale_claims(backend: TestBackend) {
         "the one task waiting, in the room left"
     );
     assert_eq!(fx.status(claimed[0].id).await, ("completed".to_owned(), 1));
+}
+
+/// A turn of results alone, some of them stale.
+async fn a_turn_of_results_only_writes_those_whose_claim_held(backend: TestBackend) {
+    let fx = Fixture::new(backend).await;
+    let alice = fx.user("alice").await;
+    fx.batch(alice, 3).await;
+    fx.set_limit(3).await;
+    let mut claimed = claim_all(&fx.db, "a").await.tasks;
+    claimed.sort_by_key(|task| task.id);
+    assert_eq!(claimed.len(), 3);
+    let mut stale = claimed[1].clone();
+    stale.fence -= 1;
+    let result = |key: &str, bytes: i64| {
+        Ending::Completed(Outcome {
+            image_key: key.to_owned(),
+            image_mime: "image/png",
+            image_bytes: bytes,
+            duration_ms: bytes * 10,
+        })
+    };
+    let (first, second, third) = (result("r/0", 1), result("r/1", 2), result("r/2", 3));
+    let runs = [
+        (&claimed[2], &third),
+        (&stale, &second),
+        (&claimed[0], &first),
+    ];
+    let held = turn(&fx.db, &runs, None).await.expect("end runs").held;
+    assert_eq!(held, vec![true, false, true], "in the order given");
+    assert_eq!(fx.status(claimed[0].id).await, ("completed".to_owned(), 1));
+    assert_eq!(fx.status(claimed[1].id).await, ("processing".to_owned(), 0));
+    assert_eq!(fx.status(claimed[2].id).await, ("completed".to_owned(), 1));
+    let versions: Vec<(i64, i64, String, i64, i64, String)> = db::query(
+        "SELECT v.task_id, v.version, v.image_key, v.image_bytes, v.duration_ms, t.generated_image_url
+         FROM task_versions v JOIN batch_tasks t ON t.id = v.task_id ORDER BY v.task_id",
+    )
+    .fetch_all(&fx.db)
+    .await
+    .expect("versions");
+    assert_eq!(
+        versions,
+        vec![
+            (claimed[0].id, 1, "r/0".to_owned(), 1, 10, "r/0".to_owned()),
+            (claimed[2].id, 1, "r/2".to_owned(), 3, 30, "r/2".to_owned()),
+        ],
+        "each result under its own task, none for the stale claim"
+    );
+    let counts: (i64, String) = db::query("SELECT completed_images, status FROM batch_queues")
+        .fetch_one(&fx.db)
+        .await
+        .expect("batch");
+    assert_eq!(counts, (2, "processing".to_owned()));
 }
