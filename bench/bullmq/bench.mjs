@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32, deflateSync } from 'node:zlib';
 import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 
 const BATCHES = 40;
 const BATCH_SIZE = 50;
@@ -153,13 +154,19 @@ try {
   });
   await Promise.race([finished, timeout]);
 
+  // Whether Redis writes anything to disk decides how durable BullMQ's state is; say it.
+  const client = new Redis(connection);
+  const [, save] = await client.config('GET', 'save');
+  const [, appendonly] = await client.config('GET', 'appendonly');
+  await client.quit();
+
   const seconds = (lastEnd - firstStart) / 1000;
   claimToCallMs.sort((a, b) => a - b);
   console.log(
     `bullmq ${bullmqVersion}, concurrency ${CONCURRENCY}, ${JOBS} jobs, images in ${storage} (${dir}): ` +
       `**${Math.round(JOBS / seconds)} jobs/s** (${seconds.toFixed(2)} s); ` +
       `claim-to-call p50 ${percentile(claimToCallMs, 50)} ms, p99 ${percentile(claimToCallMs, 99)} ms; ` +
-      `failures ${failures}; node ${process.version}`,
+      `failures ${failures}; node ${process.version}; redis save "${save}", appendonly ${appendonly}`,
   );
 } finally {
   await worker?.close();

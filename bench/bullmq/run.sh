@@ -14,6 +14,14 @@ if [[ ! -x $mock_ai ]]; then
   echo "no $mock_ai: build it with \`cargo build --release -p integration-tests --bin mock-ai\`" >&2
   exit 1
 fi
+# Without Redis the client would retry for ever; say so at once instead.
+redis=${REDIS_URL:-redis://127.0.0.1:6379}
+redis_address=${redis#redis://}
+redis_address=${redis_address%%/*}
+if ! (exec 3<>"/dev/tcp/${redis_address%:*}/${redis_address##*:}") 2>/dev/null; then
+  echo "no Redis answers at $redis_address (set REDIS_URL to another one)" >&2
+  exit 1
+fi
 if [[ ! -d $here/node_modules ]]; then
   (cd "$here" && npm ci --no-audit --no-fund)
 fi

@@ -129,21 +129,6 @@ pub async fn begin_write(db: &Db) -> Result<Tx> {
     })
 }
 
-/// Starts a write transaction that holds PostgreSQL's transaction-level advisory lock `key` from
-/// its start: the lock is asked for in the same round trip as the `BEGIN`. (SQLite's write
-/// transaction is the only one anyway.)
-pub async fn begin_write_locked(db: &Db, key: i64) -> Result<Tx> {
-    Ok(match db {
-        Db::Sqlite(_) => return begin_write(db).await,
-        Db::Postgres(pool) => Tx::Postgres(
-            pool.begin_with(sqlx::AssertSqlSafe(format!(
-                "BEGIN; SELECT pg_advisory_xact_lock({key})"
-            )))
-            .await?,
-        ),
-    })
-}
-
 /// Starts a transaction that only reads, all of it from one snapshot: several statements then
 /// see the same committed state (SQLite's deferred transaction keeps the snapshot of its first
 /// read; PostgreSQL's REPEATABLE READ that of its first statement).

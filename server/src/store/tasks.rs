@@ -184,10 +184,10 @@ pub async fn turn(
     runs: &[(&Claimed, &Ending)],
     claimer: Option<&Claimer<'_>>,
 ) -> Result<Turn> {
-    let mut tx = match claimer {
-        Some(_) => claim::begin_claiming(db).await?,
-        None => db::begin_write(db).await?,
-    };
+    let mut tx = db::begin_write(db).await?;
+    if claimer.is_some() {
+        claim::lock_claims(&mut tx).await?;
+    }
     let held = ending::write_ends(&mut tx, runs).await?;
     let claims = match claimer {
         Some(claimer) => claim::claim_in(&mut tx, claimer).await?,

@@ -4,7 +4,7 @@
 use super::Claimed;
 use crate::{
     Result,
-    db::{self, Backend, Db, Tx},
+    db::{self, Backend, Tx},
     store,
 };
 
@@ -34,7 +34,7 @@ const CLAIM_LOCK: i64 = 0x0069_6d67_6261_7463;
 /// Leases due tasks up to the global limit, counted over every process sharing the database.
 ///
 /// Inside a write transaction that holds the claim lock (SQLite's `BEGIN IMMEDIATE`,
-/// PostgreSQL's [`CLAIM_LOCK`] through [`begin_claiming`]): first takes back tasks whose lease
+/// PostgreSQL's [`CLAIM_LOCK`] through [`lock_claims`]): first takes back tasks whose lease
 /// expired, then counts what runs, then claims at most `limit − running` tasks: as if each were
 /// the oldest waiting task of the user with the fewest tasks running, so one user's many batches
 /// cannot starve another's. Every claim takes the task's next fence; the tasks come in id order.
@@ -78,12 +78,20 @@ pub(super) async fn claim_in(tx: &mut Tx, claimer: &Claimer<'_>) -> Result<Claim
     })
 }
 
-/// Starts a write transaction that holds the claim lock: on PostgreSQL [`CLAIM_LOCK`], on SQLite
-/// the write transaction itself, which is already the only one.
-pub(super) async fn begin_claiming(db: &Db) -> Result<Tx> {
-    // One claimer at a time across every instance: without it two claimers could both see the
-    // same free room under the limit and together overshoot it.
-    db::begin_write_locked(db, CLAIM_LOCK).await
+/// Takes the claim lock of PostgreSQL for the rest of `tx` (SQLite's write transaction is
+/// already the only one). A statement of its own inside the transaction, not sent together with
+/// its `BEGIN`: a lock that fails or is given up then rolls the transaction back, instead of
+/// leaving a pooled connection inside a transaction that no one ends.
+pub(super) async fn lock_claims(tx: &mut Tx) -> Result<()> {
+    if tx.backend() == Backend::Postgres {
+        // One claimer at a time across every instance: without it two claimers could both see
+        // the same free room under the limit and together overshoot it.
+        db::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CLAIM_LOCK)
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The claim of up to `$5` tasks, as if one were taken at a time, each the oldest due task of the

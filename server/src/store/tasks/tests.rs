@@ -33,6 +33,7 @@ on_both!(
     every_change_stamps_its_tasks_with_the_batch_revision,
     a_turn_ends_several_runs_and_skips_stale_claims,
     a_turn_of_results_only_writes_those_whose_claim_held,
+    a_turn_over_two_batches_stamps_each_with_its_own_revision_and_tells,
 );
 
 const LEASE_MS: i64 = 30_000;
@@ -544,4 +545,89 @@ async fn a_turn_of_results_only_writes_those_whose_claim_held(backend: TestBacke
         .await
         .expect("batch");
     assert_eq!(counts, (2, "processing".to_owned()));
+}
+
+/// A turn that touches two batches moves each to its next revision, stamps each one's changed
+/// tasks with it, and (on PostgreSQL) tells every process which batches changed.
+async fn a_turn_over_two_batches_stamps_each_with_its_own_revision_and_tells(
+    backend: TestBackend,
+) {
+    let fx = Fixture::new(backend).await;
+    let (alice, bob) = (fx.user("alice").await, fx.user("bob").await);
+    fx.batch(alice, 2).await;
+    fx.batch(bob, 2).await;
+    fx.set_limit(2).await;
+    let mut claimed = claim_all(&fx.db, "a").await.tasks;
+    claimed.sort_by_key(|task| task.queue_id);
+    assert_eq!(claimed.len(), 2);
+    let (first, second) = (claimed[0].queue_id, claimed[1].queue_id);
+    assert_ne!(first, second, "one task of each user's batch");
+    assert_eq!(revisions(&fx.db, first).await, (1, vec![(1, None), (0, None)]));
+    assert_eq!(revisions(&fx.db, second).await, (1, vec![(1, None), (0, None)]));
+
+    let mut listener = match &fx.db {
+        Db::Postgres(pool) => {
+            let mut listener = sqlx::postgres::PgListener::connect_with(pool)
+                .await
+                .expect("listen");
+            listener.listen(wakeups::CHANNEL).await.expect("listen");
+            Some(listener)
+        }
+        Db::Sqlite(_) => None,
+    };
+    // The first batch's run ends; the room it leaves goes to the first batch's next task.
+    let claimer = Claimer {
+        owner: "a",
+        lease_ms: LEASE_MS,
+        max_attempts: MAX_ATTEMPTS,
+    };
+    let done = completed();
+    let turn = turn(&fx.db, &[(&claimed[0], &done)], Some(&claimer))
+        .await
+        .expect("turn");
+    assert_eq!(turn.held, vec![true]);
+    assert_eq!(turn.claims.tasks.len(), 1);
+    assert_eq!(
+        revisions(&fx.db, first).await,
+        (2, vec![(2, None), (2, None)]),
+        "the ended task and the one claimed in its place carry the batch's new revision"
+    );
+    assert_eq!(
+        revisions(&fx.db, second).await,
+        (1, vec![(1, None), (0, None)]),
+        "a batch the turn did not touch keeps its revision"
+    );
+
+    // A turn that ends runs of both batches.
+    let (next, other) = (&turn.claims.tasks[0], &claimed[1]);
+    let ended = super::turn(&fx.db, &[(other, &done), (next, &done)], None)
+        .await
+        .expect("turn over both");
+    assert_eq!(ended.held, vec![true, true]);
+    assert_eq!(revisions(&fx.db, first).await, (3, vec![(2, None), (3, None)]));
+    assert_eq!(revisions(&fx.db, second).await, (2, vec![(2, None), (0, None)]));
+
+    if let Some(listener) = listener.as_mut() {
+        let mut told = Vec::new();
+        while told.len() < 3 {
+            let notification = tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                listener.recv(),
+            )
+            .await
+            .expect("a notification within 5 s")
+            .expect("notification");
+            if notification.payload().starts_with("changed:") {
+                told.push(notification.payload().to_owned());
+            }
+        }
+        told.sort();
+        let mut expected = vec![
+            format!("changed:{first}"),
+            format!("changed:{first}"),
+            format!("changed:{second}"),
+        ];
+        expected.sort();
+        assert_eq!(told, expected, "one notice a batch a turn, sent at commit");
+    }
 }
