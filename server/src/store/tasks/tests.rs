@@ -549,9 +549,7 @@ async fn a_turn_of_results_only_writes_those_whose_claim_held(backend: TestBacke
 
 /// A turn that touches two batches moves each to its next revision, stamps each one's changed
 /// tasks with it, and (on PostgreSQL) tells every process which batches changed.
-async fn a_turn_over_two_batches_stamps_each_with_its_own_revision_and_tells(
-    backend: TestBackend,
-) {
+async fn a_turn_over_two_batches_stamps_each_with_its_own_revision_and_tells(backend: TestBackend) {
     let fx = Fixture::new(backend).await;
     let (alice, bob) = (fx.user("alice").await, fx.user("bob").await);
     fx.batch(alice, 2).await;
@@ -562,8 +560,14 @@ async fn a_turn_over_two_batches_stamps_each_with_its_own_revision_and_tells(
     assert_eq!(claimed.len(), 2);
     let (first, second) = (claimed[0].queue_id, claimed[1].queue_id);
     assert_ne!(first, second, "one task of each user's batch");
-    assert_eq!(revisions(&fx.db, first).await, (1, vec![(1, None), (0, None)]));
-    assert_eq!(revisions(&fx.db, second).await, (1, vec![(1, None), (0, None)]));
+    assert_eq!(
+        revisions(&fx.db, first).await,
+        (1, vec![(1, None), (0, None)])
+    );
+    assert_eq!(
+        revisions(&fx.db, second).await,
+        (1, vec![(1, None), (0, None)])
+    );
 
     let mut listener = match &fx.db {
         Db::Postgres(pool) => {
@@ -604,19 +608,23 @@ async fn a_turn_over_two_batches_stamps_each_with_its_own_revision_and_tells(
         .await
         .expect("turn over both");
     assert_eq!(ended.held, vec![true, true]);
-    assert_eq!(revisions(&fx.db, first).await, (3, vec![(2, None), (3, None)]));
-    assert_eq!(revisions(&fx.db, second).await, (2, vec![(2, None), (0, None)]));
+    assert_eq!(
+        revisions(&fx.db, first).await,
+        (3, vec![(2, None), (3, None)])
+    );
+    assert_eq!(
+        revisions(&fx.db, second).await,
+        (2, vec![(2, None), (0, None)])
+    );
 
     if let Some(listener) = listener.as_mut() {
         let mut told = Vec::new();
         while told.len() < 3 {
-            let notification = tokio::time::timeout(
-                std::time::Duration::from_secs(5),
-                listener.recv(),
-            )
-            .await
-            .expect("a notification within 5 s")
-            .expect("notification");
+            let notification =
+                tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+                    .await
+                    .expect("a notification within 5 s")
+                    .expect("notification");
             if notification.payload().starts_with("changed:") {
                 told.push(notification.payload().to_owned());
             }
