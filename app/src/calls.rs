@@ -8,7 +8,7 @@
 
 use std::future::Future;
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn};
 
 use crate::AppError;
 
@@ -52,6 +52,19 @@ impl Calls {
             self.running.update(|n| *n = n.saturating_sub(1));
             self.finished.update(|n| *n = n.wrapping_add(1));
         });
+    }
+
+    /// Shows, as the last call's error, a refusal of one of `paths` that came back in the page's
+    /// address: a form of the page posted before its WebAssembly ran, and the server sent the
+    /// browser back here with the error in the query (`__path`, `__err`).
+    pub fn showing_refusals_of(self, paths: &[&str]) -> Self {
+        if let Some(refusal) = use_context::<leptos::server::ServerActionError>()
+            && paths.contains(&refusal.path())
+        {
+            let error = server_fn::error::ServerFnUrlError::<AppError>::decode_err(refusal.err());
+            self.error.set(Some(error));
+        }
+        self
     }
 
     /// How many calls have finished (tracked): what shows their effect reads it to load again.

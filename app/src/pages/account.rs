@@ -109,7 +109,7 @@ fn Sessions() -> impl IntoView {
 #[component]
 fn Keys() -> impl IntoView {
     let t = use_t();
-    let calls = Calls::new();
+    let calls = Calls::new().showing_refusals_of(&[SetKey::url(), DeleteKey::url()]);
     let keys = Resource::new(move || calls.finished(), |_| api::keys());
     view! {
         <section class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" aria-labelledby="keys-title">

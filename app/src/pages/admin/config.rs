@@ -11,7 +11,7 @@ use crate::{
 #[component]
 pub fn Concurrency(tick: RwSignal<u32>) -> impl IntoView {
     let t = use_t();
-    let calls = Calls::new();
+    let calls = Calls::new().showing_refusals_of(&[SetConcurrency::url()]);
     let saved = RwSignal::new(false);
     let queue = Resource::new(
         move || i64::from(tick.get()) + calls.finished(),
