@@ -137,13 +137,17 @@ fn completed() -> Ending {
     })
 }
 
-async fn claim_all(db: &Db, owner: &str) -> Claims {
-    let claimer = Claimer {
+/// The claimer every test claims as, under the name `owner`.
+fn claimer(owner: &str) -> Claimer<'_> {
+    Claimer {
         owner,
         lease_ms: LEASE_MS,
         max_attempts: MAX_ATTEMPTS,
-    };
-    claim(db, &claimer).await.expect("claim")
+    }
+}
+
+async fn claim_all(db: &Db, owner: &str) -> Claims {
+    claim(db, &claimer(owner)).await.expect("claim")
 }
 
 async fn claims_only_up_to_the_limit_counted_across_processes(backend: TestBackend) {
@@ -477,12 +481,7 @@ async fn a_turn_ends_several_runs_and_skips_stale_claims(backend: TestBackend) {
     );
 
     // A turn that ends runs and claims: the freed room is taken at once.
-    let claimer = Claimer {
-        owner: "a",
-        lease_ms: LEASE_MS,
-        max_attempts: MAX_ATTEMPTS,
-    };
-    let ended = turn(&fx.db, &[(&claimed[0], &done)], Some(&claimer))
+    let ended = turn(&fx.db, &[(&claimed[0], &done)], Some(&claimer("a")))
         .await
         .expect("turn");
     assert_eq!(ended.held, vec![true]);
@@ -580,13 +579,8 @@ async fn a_turn_over_two_batches_stamps_each_with_its_own_revision_and_tells(bac
         Db::Sqlite(_) => None,
     };
     // The first batch's run ends; the room it leaves goes to the first batch's next task.
-    let claimer = Claimer {
-        owner: "a",
-        lease_ms: LEASE_MS,
-        max_attempts: MAX_ATTEMPTS,
-    };
     let done = completed();
-    let turn = turn(&fx.db, &[(&claimed[0], &done)], Some(&claimer))
+    let turn = turn(&fx.db, &[(&claimed[0], &done)], Some(&claimer("a")))
         .await
         .expect("turn");
     assert_eq!(turn.held, vec![true]);
