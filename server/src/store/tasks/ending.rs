@@ -57,6 +57,14 @@ macro_rules! complete_sql {
     };
 }
 
+/// The columns of a result's version row, in the order both databases' statements give them.
+macro_rules! version_insert {
+    () => {
+        "INSERT INTO task_versions (task_id, version, prompt, source, image_key, image_mime,
+           duration_ms, used_user_key, image_bytes)"
+    };
+}
+
 /// The fenced update that ends one run (and its version row for a result).
 async fn write_end(tx: &mut Tx, task: &Claimed, ending: &Ending) -> Result<bool> {
     if let (Ending::Completed(outcome), Backend::Postgres) = (ending, tx.backend()) {
@@ -107,11 +115,10 @@ async fn write_end(tx: &mut Tx, task: &Claimed, ending: &Ending) -> Result<bool>
         return Ok(false);
     }
     if let Ending::Completed(outcome) = ending {
-        db::query(
-            "INSERT INTO task_versions (task_id, version, prompt, source, image_key, image_mime,
-               duration_ms, used_user_key, image_bytes)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
+        db::query(concat!(
+            version_insert!(),
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ))
         .bind(task.id)
         .bind(task.version + 1)
         .bind(&task.prompt)
@@ -132,10 +139,9 @@ async fn complete_in_one(tx: &mut Tx, task: &Claimed, outcome: &Outcome) -> Resu
     let written = db::query(concat!(
         "WITH done AS (",
         complete_sql!(),
-        " RETURNING id, version)
-         INSERT INTO task_versions (task_id, version, prompt, source, image_key, image_mime,
-           duration_ms, used_user_key, image_bytes)
-         SELECT id, version, $6, $7, $3, $8, $9, $10, $11 FROM done"
+        " RETURNING id, version) ",
+        version_insert!(),
+        " SELECT id, version, $6, $7, $3, $8, $9, $10, $11 FROM done"
     ))
     .bind(task.id)
     .bind(task.fence)
